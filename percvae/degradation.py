@@ -219,7 +219,9 @@ def named_images(images) -> list[tuple[str, torch.Tensor | Path]]:
     if not items: raise ValueError("No images given")
     out = []
     for name, src in items:
-        if isinstance(src, torch.Tensor): out.append((str(name), check_image(src, str(name))))
+        if isinstance(src, torch.Tensor):
+            if src.ndim != 3: raise ValueError(f"{name}: expected one image [3,H,W], got shape {tuple(src.shape)}")
+            out.append((str(name), check_image(src, str(name))))
         elif isinstance(src, (str, os.PathLike)): out.append((str(name), Path(src)))
         else: raise TypeError(f"{name}: expected an image tensor or a file path, got {type(src).__name__}")
     return out
@@ -250,14 +252,15 @@ class SRPairs(Dataset):
         self.augment = (patch is not None) if augment is None else augment
         items = named_images(images)
         need = patch if patch is not None else scale
-        too_small = [(n, image_size(s)) for n, s in items if min(image_size(s)) < need]
+        sizes = [image_size(s) for _, s in items]
+        too_small = [(k, items[k][0], hw) for k, hw in enumerate(sizes) if min(hw) < need]
         if too_small:
-            names = ', '.join(f'{n} ({h}x{w})' for n, (h, w) in too_small)
+            names = ', '.join(f'{n} ({h}x{w})' for _, n, (h, w) in too_small)
             msg = f"{len(too_small)} image(s) smaller than {need}x{need} pixels: {names}"
             if small == 'error' or len(too_small) == len(items): raise ValueError(msg + (" -- no images left" if small == 'skip' else ""))
             warnings.warn(msg + " -- skipped")
-            bad = {n for n, _ in too_small}
-            items = [(n, s) for n, s in items if n not in bad]
+            bad = {k for k, _, _ in too_small}
+            items = [item for k, item in enumerate(items) if k not in bad]
         self.names = [n for n, _ in items]
         self.sources = [s for _, s in items]
         self.cache = (len(items) <= 256) if cache is None else cache
