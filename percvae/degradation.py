@@ -22,10 +22,10 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from torch.utils.data import Dataset
 
 # %% auto #0
-__all__ = ['IMAGE_EXTENSIONS', 'DEGRADATIONS', 'SAMPLE_SPLITS', 'PETS_URL', 'ImageLoadError', 'load_image', 'save_image',
-           'check_image', 'check_scale', 'modcrop', 'blur_kernel_size', 'gaussian_blur', 'bicubic_downsample',
-           'bicubic', 'degrade', 'radial_power_spectrum', 'image_files', 'named_images', 'image_size', 'SRPairs',
-           'sample_images', 'pets', 'benchmark_dir']
+__all__ = ['IMAGE_EXTENSIONS', 'DEGRADATIONS', 'SAMPLE_SPLITS', 'PETS_URL', 'ImageLoadError', 'load_image', 'image_size',
+           'save_image', 'check_image', 'check_scale', 'modcrop', 'blur_kernel_size', 'gaussian_blur',
+           'bicubic_downsample', 'bicubic', 'degrade', 'radial_power_spectrum', 'image_files', 'named_images',
+           'SRPairs', 'sample_images', 'pets', 'benchmark_dir']
 
 # %% ../nbs/00_degradation.ipynb #06063f29
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.gif', '.ppm', '.pgm')
@@ -86,6 +86,18 @@ def load_image(path) -> torch.Tensor:
     except (OSError, SyntaxError, ValueError, RuntimeError) as e:
         raise ImageLoadError(f"{path} could not be decoded as an image ({type(e).__name__}: {e})") from e
     return torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1).contiguous()
+
+# %% ../nbs/00_degradation.ipynb #188f56c1
+def image_size(src) -> tuple[int, int]:
+    "(H, W) of an image tensor, or of an image file read from its header (which also checks it is an image)."
+    if isinstance(src, torch.Tensor): return tuple(src.shape[-2:])
+    try:
+        with Image.open(src) as im:
+            w, h = im.size
+            if im.getexif().get(0x0112, 1) in (5, 6, 7, 8): h, w = w, h   # EXIF orientations that turn by 90 degrees
+            return h, w
+    except UnidentifiedImageError: raise ImageLoadError(f"{src} is not an image file that Pillow can read") from None
+    except OSError as e: raise ImageLoadError(f"{src} could not be opened as an image ({e})") from e
 
 # %% ../nbs/00_degradation.ipynb #8f7209a6
 def save_image(img: torch.Tensor, path) -> Path:
@@ -225,17 +237,6 @@ def named_images(images) -> list[tuple[str, torch.Tensor | Path]]:
         elif isinstance(src, (str, os.PathLike)): out.append((str(name), Path(src)))
         else: raise TypeError(f"{name}: expected an image tensor or a file path, got {type(src).__name__}")
     return out
-
-def image_size(src) -> tuple[int, int]:
-    "(H, W) of an image tensor, or of an image file read from its header (which also checks it is an image)."
-    if isinstance(src, torch.Tensor): return tuple(src.shape[-2:])
-    try:
-        with Image.open(src) as im:
-            w, h = im.size
-            if ImageOps.exif_transpose(im).size != im.size: h, w = w, h
-            return h, w
-    except UnidentifiedImageError: raise ImageLoadError(f"{src} is not an image file that Pillow can read") from None
-    except OSError as e: raise ImageLoadError(f"{src} could not be opened as an image ({e})") from e
 
 # %% ../nbs/00_degradation.ipynb #c5baf1b3
 class SRPairs(Dataset):
