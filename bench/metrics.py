@@ -16,7 +16,6 @@ import statistics
 import sys
 import time
 
-import numpy as np
 import torch
 from skimage.metrics import structural_similarity
 

@@ -9,7 +9,6 @@ import math
 import numbers
 import os
 import socket
-import struct
 import warnings
 from pathlib import Path
 

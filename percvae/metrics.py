@@ -5,14 +5,13 @@
 # %% ../nbs/05_metrics.ipynb #2e68947a
 from __future__ import annotations
 
-import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Callable
 
 import torch
 
-from .degradation import (DEGRADATIONS, bicubic, check_image, check_scale, degrade, load_image, modcrop,
-                                  named_images)
+from .degradation import DEGRADATIONS, check_image, check_scale, degrade, load_image, modcrop, named_images
 
 # %% auto #0
 __all__ = ['LITERATURE_BICUBIC', 'rgb_to_y', 'psnr', 'gaussian_window', 'ssim_map', 'ssim', 'Evaluation', 'evaluate']
@@ -33,9 +32,10 @@ def _prepare(pred, target, data_range, crop_border, y_channel):
     if pred.shape != target.shape:
         raise ValueError(f"pred and target must have the same shape, got {tuple(pred.shape)} and {tuple(target.shape)}"
                          " (is the target the HR image, not the LR input?)")
-    if not isinstance(crop_border, int) or crop_border < 0:
+    if isinstance(crop_border, bool) or not isinstance(crop_border, numbers.Integral) or crop_border < 0:
         raise ValueError(f"crop_border must be an integer >= 0, got {crop_border!r}")
     h, w = pred.shape[-2:]
+    crop_border = int(crop_border)
     if 2 * crop_border >= min(h, w):
         raise ValueError(f"crop_border={crop_border} leaves nothing of a {h}x{w} image")
     if y_channel: pred, target = rgb_to_y(pred, data_range), rgb_to_y(target, data_range)
