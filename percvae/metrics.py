@@ -137,8 +137,10 @@ def evaluate(upscale: Callable, images, scale: int, mode: str = 'paper', sigma: 
             got = tuple(sr.shape) if isinstance(sr, torch.Tensor) else type(sr).__name__
             raise ValueError(f"{name}: upscale returned {got}, expected {(1, *hr.shape)} (x{scale} of the LR {tuple(lr.shape)})")
         sr = sr.detach().float().cpu().nan_to_num(0.5).clamp(0, 1)
-        rows.append({'image': name, 'psnr': psnr(sr, hr[None], 1.0, crop, y_channel).item(),
-                     'ssim': ssim(sr, hr[None], 1.0, crop, y_channel).item()})
+        try:
+            rows.append({'image': name, 'psnr': psnr(sr, hr[None], 1.0, crop, y_channel).item(),
+                         'ssim': ssim(sr, hr[None], 1.0, crop, y_channel).item()})
+        except ValueError as e: raise ValueError(f"{name}: {e}") from e
     mean = {k: sum(r[k] for r in rows) / len(rows) for k in ('psnr', 'ssim')}
     return Evaluation(rows, mean, dict(scale=scale, mode=mode, sigma=sigma, y_channel=y_channel, crop_border=crop))
 
