@@ -19,7 +19,7 @@ import time
 import torch
 from skimage.metrics import structural_similarity
 
-from percvae.degradation import benchmark_dir, bicubic, degrade, load_image, modcrop, named_images, sample_images
+from percvae.degradation import SRPairs, benchmark_dir, bicubic, sample_images
 from percvae.metrics import rgb_to_y, ssim
 
 SCALE = CROP = 2
@@ -27,11 +27,8 @@ SCALE = CROP = 2
 
 def load_pairs(data):
     "(name, sr, hr) for each image: HR modcropped, SR = bicubic x2 of the BI-degraded HR."
-    out = []
-    for name, src in named_images(data):
-        hr = modcrop(src if isinstance(src, torch.Tensor) else load_image(src), SCALE)
-        out.append((name, bicubic(degrade(hr, SCALE, mode='bicubic'), SCALE), hr))
-    return out
+    ds = SRPairs(data, SCALE, mode='bicubic', cache=False)
+    return [(name, bicubic(lr, SCALE), hr) for name, (lr, hr) in zip(ds.names, map(ds.pair, range(len(ds.names))))]
 
 
 def skimage_ssim(sr, hr):

@@ -11,7 +11,7 @@ from typing import Callable
 
 import torch
 
-from .degradation import DEGRADATIONS, check_image, check_scale, degrade, load_image, modcrop, named_images
+from .degradation import SRPairs, check_image, check_scale
 
 # %% auto #0
 __all__ = ['LITERATURE_BICUBIC', 'rgb_to_y', 'psnr', 'gaussian_window', 'ssim_map', 'ssim', 'Evaluation', 'evaluate']
@@ -126,12 +126,11 @@ def evaluate(upscale: Callable, images, scale: int, mode: str = 'paper', sigma: 
              crop_border: int | None = None) -> Evaluation:
     "Degrade each HR image in `images`, super-resolve it with `upscale(lr, scale)`, and measure PSNR/SSIM (crop defaults to `scale`)."
     scale = check_scale(scale)
-    if mode not in DEGRADATIONS: raise ValueError(f"mode must be one of {DEGRADATIONS}, got {mode!r}")
     crop = scale if crop_border is None else crop_border
+    pairs = SRPairs(images, scale, mode=mode, sigma=sigma, cache=False)   # whole images, degraded as in training
     rows = []
-    for name, src in named_images(images):
-        hr = modcrop(src if isinstance(src, torch.Tensor) else load_image(src), scale).float()
-        lr = degrade(hr, scale, sigma, mode)
+    for k, name in enumerate(pairs.names):
+        lr, hr = pairs.pair(k)
         with torch.no_grad(): sr = upscale(lr[None], scale)
         if not isinstance(sr, torch.Tensor) or tuple(sr.shape) != (1, *hr.shape):
             got = tuple(sr.shape) if isinstance(sr, torch.Tensor) else type(sr).__name__
