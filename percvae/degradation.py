@@ -279,16 +279,21 @@ class SRPairs(Dataset):
 
     def __getitem__(self, idx: int):
         if not 0 <= idx < len(self): raise IndexError(f"index {idx} out of range for {len(self)} pairs")
-        lr, hr = self.pair(idx % len(self.sources))
+        return self.crop(idx % len(self.sources))
+
+    def crop(self, i: int, generator: torch.Generator | None = None):
+        "A random aligned crop (and symmetry, if `augment`) of image `i`'s pair, drawn from `generator` (torch's global RNG if None)."
+        lr, hr = self.pair(i)
+        g = generator
         if self.patch is not None:
             p, s = self.patch // self.scale, self.scale
-            i = int(torch.randint(0, lr.shape[-2] - p + 1, ()))
-            j = int(torch.randint(0, lr.shape[-1] - p + 1, ()))
+            i = int(torch.randint(0, lr.shape[-2] - p + 1, (), generator=g))
+            j = int(torch.randint(0, lr.shape[-1] - p + 1, (), generator=g))
             lr, hr = lr[:, i:i + p, j:j + p], hr[:, i * s:(i + p) * s, j * s:(j + p) * s]
         if self.augment:
-            if torch.rand(()) < 0.5: lr, hr = lr.flip(-1), hr.flip(-1)
-            if torch.rand(()) < 0.5: lr, hr = lr.flip(-2), hr.flip(-2)
-            if torch.rand(()) < 0.5 and lr.shape[-1] == lr.shape[-2]: lr, hr = lr.transpose(-1, -2), hr.transpose(-1, -2)
+            if torch.rand((), generator=g) < 0.5: lr, hr = lr.flip(-1), hr.flip(-1)
+            if torch.rand((), generator=g) < 0.5: lr, hr = lr.flip(-2), hr.flip(-2)
+            if torch.rand((), generator=g) < 0.5 and lr.shape[-1] == lr.shape[-2]: lr, hr = lr.transpose(-1, -2), hr.transpose(-1, -2)
         return lr.contiguous(), hr.contiguous()
 
     def __repr__(self):
