@@ -316,6 +316,8 @@ def train(config=None, out=None, resume: bool = False, progress: bool = True, st
         from tqdm.auto import tqdm
         bar = tqdm(total=end, initial=start, desc='train', dynamic_ncols=True)
     step, t0 = start, time.time()
+    if rank == 0 and start == 0:                                              # where training starts (bicubic, for an SRVAE)
+        history['eval'].append(dict(step=0, **evaluate_model(model, valid_imgs, cfg.scale, cfg.mode, cfg.sigma, device)))
     model.train()
     try:
         for step, (lr_b, hr_b) in zip(range(start, end), loader):
@@ -328,8 +330,9 @@ def train(config=None, out=None, resume: bool = False, progress: bool = True, st
             total = terms['total']
             if not torch.isfinite(total):
                 last = load_checkpoint(out / 'checkpoint.pt')['step'] if out is not None and (out / 'checkpoint.pt').is_file() else None
-                raise TrainingDiverged(f"the loss became {total.item()} at step {step} (rec={float(terms['rec']):.4g}, kl={float(terms['kl']):.4g}, "
-                                       f"perceptual={float(terms['perceptual']):.4g}); "
+                t = {k: float(terms[k].detach()) for k in ('total', 'rec', 'kl', 'perceptual')}
+                raise TrainingDiverged(f"the loss became {t['total']} at step {step} (rec={t['rec']:.4g}, kl={t['kl']:.4g}, "
+                                       f"perceptual={t['perceptual']:.4g}); "
                                        + (f"the last good checkpoint is {out / 'checkpoint.pt'} (step {last})" if last is not None else "no checkpoint was written")
                                        + ". Try a lower --lr or gradient clipping.")
             opt.zero_grad(set_to_none=True)
@@ -364,7 +367,10 @@ def upscale_image(model: nn.Module, lr: torch.Tensor) -> torch.Tensor:
     "Super-resolve one LR image `[3,h,w]` with `model` (z = 0), on the model's device; returns `[3,H,W]` on the CPU."
     check_image(lr, 'lr')
     dev = next(model.parameters()).device
-    with torch.no_grad(): return model(lr[None].to(dev))[0][0].float().clamp(0, 1).cpu()
+    was = model.training; model.eval()
+    try:
+        with torch.no_grad(): return model(lr[None].to(dev))[0][0].float().clamp(0, 1).cpu()
+    finally: model.train(was)
 
 def plot_history(history: dict, title: str = ''):
     "Loss terms (log scale) and held-out Y-PSNR against bicubic over training."
@@ -393,9 +399,7 @@ def comparison_figure(model: nn.Module, hr: torch.Tensor, scale: int, mode: str 
     from percvae.metrics import psnr
     hr = hr[:, :hr.shape[1] // scale * scale, :hr.shape[2] // scale * scale]
     lr = degrade(hr, scale, sigma, mode)
-    was = model.training; model.eval()
-    try: sr = upscale_image(model, lr)
-    finally: model.train(was)
+    sr = upscale_image(model, lr)
     bi = bicubic(lr, scale)
     c = min(crop, hr.shape[1], hr.shape[2]) // scale * scale
     i, j = (hr.shape[1] - c) // 2 // scale * scale, (hr.shape[2] - c) // 2 // scale * scale
