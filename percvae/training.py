@@ -488,7 +488,8 @@ def evaluate_checkpoint(checkpoint, data, scale: int | None = None, out='eval', 
     if scale is not None and scale != cfg.scale:
         raise CheckpointError(f"--scale {scale} does not match the checkpoint's scale {cfg.scale}")
     model = model_from_checkpoint(ck, pick_device(device))
-    pairs = SRPairs(image_files(data) if Path(data).is_dir() else data, cfg.scale, mode=cfg.mode, sigma=cfg.sigma, cache=False)
+    is_path = isinstance(data, (str, Path))
+    pairs = SRPairs(image_files(data) if is_path and Path(data).is_dir() else data, cfg.scale, mode=cfg.mode, sigma=cfg.sigma, cache=False)
     outp = Path(out); outp.mkdir(parents=True, exist_ok=True)
     rows, s = [], cfg.scale
     for k, name in enumerate(pairs.names):
@@ -499,7 +500,7 @@ def evaluate_checkpoint(checkpoint, data, scale: int | None = None, out='eval', 
         rows.append(dict(image=stem, psnr=psnr(sr, hr, 1.0, s, True).item(), ssim=ssim(sr, hr, 1.0, s, True).item(),
                          bicubic_psnr=psnr(bi, hr, 1.0, s, True).item(), bicubic_ssim=ssim(bi, hr, 1.0, s, True).item()))
     mean = {k: sum(r[k] for r in rows) / len(rows) for k in ('psnr', 'ssim', 'bicubic_psnr', 'bicubic_ssim')}
-    settings = dict(checkpoint=str(checkpoint), data=str(data), scale=s, mode=cfg.mode, sigma=cfg.sigma, y_channel=True,
+    settings = dict(checkpoint=str(checkpoint), data=str(data) if is_path else f'{len(rows)} images given in memory', scale=s, mode=cfg.mode, sigma=cfg.sigma, y_channel=True,
                     crop_border=s, step=ck['step'], vgg=ck.get('vgg', 'unknown'), z='prior mean (0)')
     _write_metrics(outp, rows, mean, settings)
     return dict(mean=mean, settings=settings, images=rows)
