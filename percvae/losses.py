@@ -11,7 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .degradation import bicubic, check_image, degrade, gaussian_blur
+from .degradation import bicubic, check_image, degrade, gaussian_blur, modcrop
 from .features import FeatureExtractor, feature_extractor
 from .vae import kl_divergence, kl_free_bits
 
@@ -138,7 +138,7 @@ def gradient_ratio(perceptual: PerceptualLoss, lr: torch.Tensor, hr: torch.Tenso
 def loss_candidates(hr: torch.Tensor, scale: int = 2, model=None, mode: str = 'paper', seed: int = 0) -> dict:
     "Candidate outputs for one HR image `[3,H,W]`: name -> `(image, kl_per_value)`; with an `SRVAE` `model`, its z=0 output and its posterior output."
     check_image(hr, 'hr')
-    hr = hr[:, :hr.shape[1] // scale * scale, :hr.shape[2] // scale * scale]
+    hr = modcrop(hr, scale)
     lr = degrade(hr, scale, mode=mode)
     up = bicubic(lr, scale)
     g = torch.Generator().manual_seed(seed)

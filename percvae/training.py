@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from fastcore.script import call_parse, Param, store_true
 
 from .degradation import (DEGRADATIONS, ImageLoadError, SRPairs, bicubic, check_image, check_scale, image_files,
-                                 load_image, named_images, pets, sample_images, save_image)
+                                 load_image, modcrop, named_images, pets, sample_images, save_image)
 from .losses import LOSS_PRESETS, make_loss
 from .metrics import evaluate
 from .vae import SRVAE, PaperVAE, active_channels
@@ -237,7 +237,7 @@ def evaluate_model(model: nn.Module, images, scale: int, mode: str = 'paper', si
             n = model.vae.img_size
             images = {k: (v if isinstance(v, torch.Tensor) else load_image(v))[:, :n, :n] for k, v in named_images(images)}
         sr = evaluate(up, images, scale, mode, sigma)
-        bi = evaluate(lambda lr, s: F.interpolate(lr, scale_factor=s, mode='bicubic', align_corners=False), images, scale, mode, sigma)
+        bi = evaluate(bicubic, images, scale, mode, sigma)
         row = dict(psnr=sr.mean['psnr'], ssim=sr.mean['ssim'], bicubic_psnr=bi.mean['psnr'], bicubic_ssim=bi.mean['ssim'])
         if isinstance(model, SRVAE) and model.encoder_input == 'hr':
             pairs = SRPairs(images, scale, mode=mode, sigma=sigma, cache=False)
@@ -288,8 +288,8 @@ def train(config=None, out=None, resume: bool = False, progress: bool = True, st
     scaler = torch.amp.GradScaler('cuda', enabled=amp and amp_dtype == torch.float16 and device.type == 'cuda')
     start, history = 0, {'train': [], 'eval': []}
     if ck is not None:
-        if ck['model_config'] != build_model(cfg).config:
-            raise CheckpointError(f"cannot resume: the checkpoint's model is {ck['model_config']}, the config builds {build_model(cfg).config}")
+        if ck['model_config'] != model.config:
+            raise CheckpointError(f"cannot resume: the checkpoint's model is {ck['model_config']}, the config builds {model.config}")
         model.load_state_dict(ck['model']); opt.load_state_dict(ck['optimizer']); sched.load_state_dict(ck['scheduler'])
         if 'scaler' in ck and ck['scaler']: scaler.load_state_dict(ck['scaler'])
         start, history = ck['step'], ck.get('history', history)
@@ -397,7 +397,7 @@ def comparison_figure(model: nn.Module, hr: torch.Tensor, scale: int, mode: str 
     import matplotlib.pyplot as plt
     from percvae.degradation import degrade
     from percvae.metrics import psnr
-    hr = hr[:, :hr.shape[1] // scale * scale, :hr.shape[2] // scale * scale]
+    hr = modcrop(hr, scale)
     lr = degrade(hr, scale, sigma, mode)
     sr = upscale_image(model, lr)
     bi = bicubic(lr, scale)

@@ -248,8 +248,9 @@ def latent_view(model: SRVAE, lr: torch.Tensor, temperature: float = 1.0, coords
     if projections is not None:
         ax = axes[n + 1]
         ax.scatter(projections[:, 0].cpu(), projections[:, 1].cpu() if projections.shape[1] > 1 else torch.zeros(len(projections)), s=3, alpha=0.4)
-        pc = [c for c in coords] + [0.0] * 2
-        ax.scatter([pc[0] * (stds[0] if stds is not None else 1)], [pc[1] * (stds[1] if stds is not None and len(stds) > 1 else 1)], c='r', marker='x', s=60)
+        c = list(coords) + [0.0, 0.0]                                   # where the shift sits, in the projection's units
+        s = list(stds) if stds is not None else [1.0, 1.0]
+        ax.scatter([c[0] * s[0]], [c[1] * (s[1] if len(s) > 1 else 1.0)], c='r', marker='x', s=60)
         ax.set_title('patch means: PC1 vs PC2', fontsize=8); ax.tick_params(labelsize=6)
     fig.suptitle(f'T = {temperature:.2f}, shift along PCs = {[round(float(c), 2) for c in coords]}', fontsize=9)
     fig.tight_layout()
