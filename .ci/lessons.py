@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Every lesson opens with the same set-up cell, so that it runs unchanged in Colab and locally.
+
+The cell: in Colab, clone the course (the lessons read ../images and ../bench) and change into its nbs/;
+anywhere, install percvae from the clone if it is not importable (pip installs only what is missing, so
+Colab keeps its own torch); then pick the GPU if there is one and fix the seed. Under nbdev_test percvae
+is installed and nothing slow happens. The repository URL comes from settings.ini.
+
+    python .ci/lessons.py --check   # CI: every lesson's first code cell is the set-up cell; README links each to Colab
+    python .ci/lessons.py --write   # put (or refresh) the cell in every lesson
+    python .ci/lessons.py --colab   # the Colab link of each lesson (what README.md shows)
+"""
+import argparse
+import configparser
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+MARK = '# Set-up, the same in Colab and locally'
+
+
+def settings() -> dict:
+    cfg = configparser.ConfigParser()
+    cfg.read(ROOT / 'settings.ini')
+    return dict(cfg['DEFAULT'])
+
+
+def setup_cell() -> str:
+    url = settings()['git_url']
+    return f"""{MARK}: in Colab, fetch the course and install what Colab lacks; anywhere,
+# install percvae if it is missing; then pick the GPU if there is one and fix the seed.
+import importlib.util, os, subprocess, sys
+if 'google.colab' in sys.modules:
+    if not os.path.isdir('/content/percvae'):
+        subprocess.run(['git', 'clone', '-q', '--depth', '1', '{url}', '/content/percvae'], check=True)
+    os.chdir('/content/percvae/nbs')
+if importlib.util.find_spec('percvae') is None:
+    subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '-e', '..'], check=True)
+    sys.path.insert(0, os.path.abspath('..'))
+import torch
+DEVICE = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+torch.manual_seed(0)
+print(f'percvae lesson on {{DEVICE}}')"""
+
+
+def lessons() -> list[Path]:
+    return sorted(p for p in (ROOT / 'nbs').glob('[0-9][0-9]_*.ipynb'))
+
+
+def colab_url(nb: Path) -> str:
+    s = settings()
+    owner_repo = s['git_url'].rstrip('/').split('github.com/')[1]
+    return f"https://colab.research.google.com/github/{owner_repo}/blob/{s['branch']}/nbs/{nb.name}"
+
+
+def first_code(nb) -> int | None:
+    return next((i for i, c in enumerate(nb.cells) if c.cell_type == 'code'), None)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    g = ap.add_mutually_exclusive_group(required=True)
+    g.add_argument('--check', action='store_true')
+    g.add_argument('--write', action='store_true')
+    g.add_argument('--colab', action='store_true')
+    a = ap.parse_args(argv)
+    want, bad = setup_cell(), []
+    for p in lessons():
+        if a.colab:
+            print(p.stem, colab_url(p)); continue
+        nb = nbformat.read(p, as_version=4)
+        i = first_code(nb)
+        ok = i is not None and nb.cells[i].source == want
+        if a.check and not ok: bad.append(p.name)
+        if a.write and not ok:
+            if i is not None and nb.cells[i].source.startswith(MARK): nb.cells[i].source = want
+            else:
+                cell = nbformat.v4.new_code_cell(want)
+                nb.cells.insert(i if i is not None else len(nb.cells), cell)
+            nbformat.write(nb, p)
+            print(f'wrote the set-up cell into {p.name}')
+    if a.check:
+        readme = (ROOT / 'README.md').read_text()
+        missing = [p.name for p in lessons() if colab_url(p) not in readme]
+        if missing:
+            print(f"README.md lacks the Colab link (built from settings.ini) of {missing}; see python .ci/lessons.py --colab")
+            return 1
+    if bad:
+        print(f"lessons without the current set-up cell as their first code cell: {bad}; run python .ci/lessons.py --write")
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
