@@ -206,7 +206,8 @@ def tradeoff_explorer(hr: torch.Tensor, perceptual: PerceptualLoss, scale: int =
     from IPython.display import display
     cands = loss_candidates(hr, scale, model)
     alpha = W.FloatLogSlider(value=1.0, base=10, min=-2, max=2, step=0.25, description='alpha')
-    gamma = W.FloatLogSlider(value=0.8, base=10, min=-3, max=3, step=0.25, description='gamma')
+    gamma = W.SelectionSlider(options=[0.0, 0.01, 0.03, 0.1, 0.3, 0.8, 3.0, 10.0, 30.0, 100.0, 300.0, 1000.0], value=0.8,
+                              description='gamma')       # the presets' 0.8 on the scale (a log slider would snap it to 1)
     klw = W.FloatLogSlider(value=1e-2, base=10, min=-4, max=2, step=0.25, description='KL weight')
     out = W.Output()
     box = W.VBox([W.HBox([alpha, gamma, klw]), out])
