@@ -6,7 +6,7 @@ anywhere, install percvae from the clone if it is not importable (pip installs o
 Colab keeps its own torch); then pick the GPU if there is one and fix the seed. Under nbdev_test percvae
 is installed and nothing slow happens. The repository URL comes from settings.ini.
 
-    python .ci/lessons.py --check   # CI: every lesson's first code cell is the set-up cell; README links each to Colab
+    python .ci/lessons.py --check   # CI: every lesson's first code cell is the set-up cell, no stored widget state; README links each to Colab
     python .ci/lessons.py --write   # put (or refresh) the cell in every lesson
     python .ci/lessons.py --colab   # the Colab link of each lesson (what README.md shows)
 """
@@ -81,7 +81,12 @@ def main(argv=None) -> int:
                 nb.cells.insert(i if i is not None else len(nb.cells), cell)
             nbformat.write(nb, p)
             print(f'wrote the set-up cell into {p.name}')
-    if a.check:
+    if a.check:                                          # GitHub's viewer breaks on stored widget state
+        stored = [p.name for p in sorted((ROOT / 'nbs').glob('*.ipynb')) if 'application/vnd.jupyter.widget' in p.read_text()
+                  or 'widgets' in nbformat.read(p, as_version=4).metadata]
+        if stored:
+            print(f"notebooks with stored widget state (GitHub cannot render them): {stored}; run nbdev_clean")
+            return 1
         readme = (ROOT / 'README.md').read_text()
         missing = [p.name for p in lessons() if colab_url(p) not in readme]
         if missing:
