@@ -110,6 +110,7 @@ def shown(output) -> str:
     return hashlib.sha1(output.evaluate(SHOWN).encode()).hexdigest()
 
 
+NB = '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook'   # the notebook in the visible tab (earlier lessons stay open, hidden)
 CELL_STATE = '''() => window.jupyterapp.shell.currentWidget.content.widgets
     .filter(c => c.model.type === 'code')
     .map(c => { const outs = c.model.outputs.toJSON();
@@ -124,12 +125,12 @@ def wait_idle(page, timeout: float):
 
 def run_lesson(page, port: int, token: str, name: str, out: Path, timeout: float) -> list[dict]:
     log(f'{name}: opening')
-    page.goto(f'http://127.0.0.1:{port}/lab/tree/{name}.ipynb?token={token}')
-    page.locator('.jp-Notebook .jp-Cell').first.wait_for(timeout=60_000)
+    page.goto(f'http://127.0.0.1:{port}/lab/tree/{name}.ipynb?reset&token={token}')   # reset: do not restore the last lesson's tabs
+    page.locator(NB + ' .jp-Cell').first.wait_for(timeout=60_000)
     wait_idle(page, 120)
     t0 = time.time()
     page.evaluate("window.jupyterapp.commands.execute('runmenu:run-all')")
-    prompts = page.locator('.jp-Notebook .jp-CodeCell .jp-InputPrompt')
+    prompts = page.locator(NB + ' .jp-CodeCell .jp-InputPrompt')
     time.sleep(2)
     while True:                                             # until no cell is queued or running
         if not any('*' in t for t in prompts.all_text_contents()): break
@@ -144,7 +145,7 @@ def run_lesson(page, port: int, token: str, name: str, out: Path, timeout: float
         raise RuntimeError(f"{name}: {unrun} of {len(cells)} code cell(s) did not run" + (f'; error: {errors[0]}' if errors else ''))
     texts = cells
     log(f'{name}: all {len(texts)} code cells ran in {time.time() - t0:.0f} s')
-    cells = page.locator('.jp-Notebook .jp-CodeCell').filter(has=page.locator('.jp-Cell-outputArea .widget-slider'))
+    cells = page.locator(NB + ' .jp-CodeCell').filter(has=page.locator('.jp-Cell-outputArea .widget-slider'))
     n = cells.count()
     if n == 0: raise RuntimeError(f"{name}: no widget with a slider rendered")
     results = []
@@ -197,6 +198,7 @@ def main(argv=None) -> int:
         print(f"test_widgets: no Chromium at {args.chromium}; install it (Debian: apt-get install chromium) or pass --chromium")
         return 2
     from playwright.sync_api import sync_playwright
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))   # killed (e.g. by `timeout`): still stop JupyterLab and the browser
     out = Path(args.out or tempfile.mkdtemp(prefix='percvae-widgets-'))
     out.mkdir(parents=True, exist_ok=True)
     port, token = free_port(), os.urandom(16).hex()
