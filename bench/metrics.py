@@ -27,8 +27,7 @@ SCALE = CROP = 2
 
 def load_pairs(data):
     "(name, sr, hr) for each image: HR modcropped, SR = bicubic x2 of the BI-degraded HR."
-    ds = SRPairs(data, SCALE, mode='bicubic', cache=False)
-    return [(name, bicubic(lr, SCALE), hr) for name, (lr, hr) in zip(ds.names, map(ds.pair, range(len(ds.names))))]
+    return [(name, bicubic(lr, SCALE), hr) for name, lr, hr in SRPairs(data, SCALE, mode='bicubic').named_pairs()]
 
 
 def skimage_ssim(sr, hr):

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import math
-import numbers
 import os
 import socket
 import warnings
@@ -20,11 +19,13 @@ import torchvision.transforms.functional as TF
 from PIL import Image, ImageOps, UnidentifiedImageError
 from torch.utils.data import Dataset
 
+from .checks import check_image, check_scale
+
 # %% auto #0
-__all__ = ['IMAGE_EXTENSIONS', 'DEGRADATIONS', 'SAMPLE_SPLITS', 'PETS_URL', 'ImageLoadError', 'load_image', 'image_size',
-           'save_image', 'check_image', 'check_scale', 'modcrop', 'blur_kernel_size', 'gaussian_blur',
+__all__ = ['IMAGE_EXTENSIONS', 'DEGRADATIONS', 'SAMPLE_SPLITS', 'PETS_URL', 'IMAGENET_MEAN', 'IMAGENET_STD', 'ImageLoadError',
+           'load_image', 'image_size', 'save_image', 'as_image', 'modcrop', 'blur_kernel_size', 'gaussian_blur',
            'bicubic_downsample', 'bicubic', 'degrade', 'radial_power_spectrum', 'image_files', 'named_images',
-           'SRPairs', 'sample_images', 'pets', 'benchmark_dir']
+           'SRPairs', 'sample_images', 'pets', 'benchmark_dir', 'imagenet_normalize']
 
 # %% ../nbs/00_degradation.ipynb #06063f29
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.gif', '.ppm', '.pgm')
@@ -110,33 +111,14 @@ def save_image(img: torch.Tensor, path) -> Path:
     Image.fromarray(arr, 'RGB').save(path)
     return path
 
-# %% ../nbs/00_degradation.ipynb #9fcaef95
-def check_image(x, name: str = 'image', data_range: float = 1.0, tol: float = 1e-4):
-    "Raise a clear error unless `x` is a float tensor `[3,H,W]` or `[B,3,H,W]` with finite values in [0, `data_range`]."
-    if not isinstance(x, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
-    if x.ndim not in (3, 4) or x.shape[-3] != 3:
-        raise ValueError(f"{name} must have shape [3,H,W] or [B,3,H,W] (RGB), got {tuple(x.shape)}")
-    if not x.is_floating_point():
-        raise TypeError(f"{name} must be a float tensor with values in [0,{data_range:g}], got dtype {x.dtype} "
-                        "(for uint8 images divide by 255)")
-    if x.numel() == 0: raise ValueError(f"{name} is empty: shape {tuple(x.shape)}")
-    lo, hi = torch.aminmax(x.detach())
-    if not (torch.isfinite(lo) and torch.isfinite(hi)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    if lo < -tol * data_range or hi > data_range * (1 + tol):
-        raise ValueError(f"{name} values must lie in [0,{data_range:g}], found [{lo.item():.3g}, {hi.item():.3g}]"
-                         + (" -- is it ImageNet-normalised? Pass images in [0,1]" if lo < 0 else ""))
-    return x
+# %% ../nbs/00_degradation.ipynb #9fc0a89c
+def as_image(src, name: str = 'image') -> torch.Tensor:
+    "`src` as an image tensor: a tensor is checked (`check_image`) and returned as it is, a file path is read with `load_image`."
+    if isinstance(src, torch.Tensor): return check_image(src, name)
+    if isinstance(src, (str, os.PathLike)): return load_image(src)
+    raise TypeError(f"{name}: expected an image tensor or a file path, got {type(src).__name__}")
 
-# %% ../nbs/00_degradation.ipynb #01062c98
-def check_scale(scale) -> int:
-    "Return `scale` as an int, or raise a clear error unless it is an integer >= 2."
-    if isinstance(scale, bool) or not isinstance(scale, numbers.Integral):
-        raise TypeError(f"scale must be an integer >= 2, got {scale!r} ({type(scale).__name__})")
-    if scale < 2: raise ValueError(f"scale must be an integer >= 2, got {scale}")
-    return int(scale)
-
+# %% ../nbs/00_degradation.ipynb #f7e57324
 def modcrop(img: torch.Tensor, scale: int) -> torch.Tensor:
     "Crop the bottom/right of `img` (`[...,H,W]`) so that H and W are multiples of `scale`."
     scale = check_scale(scale)
@@ -177,7 +159,7 @@ def bicubic(lr: torch.Tensor, scale: int) -> torch.Tensor:
 # %% ../nbs/00_degradation.ipynb #f891427a
 DEGRADATIONS = ('paper', 'bicubic')
 
-def degrade(hr: torch.Tensor, scale: int, sigma: float = 1.0, mode: str = 'paper') -> torch.Tensor:
+def degrade(hr: torch.Tensor, scale: int, *, mode: str = 'paper', sigma: float = 1.0) -> torch.Tensor:
     "Make the LR image from `hr` (`[3,H,W]` or `[B,3,H,W]` in [0,1]): modcrop, then blur + bicubic (`paper`) or anti-aliased bicubic only (`bicubic`)."
     scale = check_scale(scale)
     check_image(hr, 'hr')
@@ -238,9 +220,21 @@ def named_images(images) -> list[tuple[str, torch.Tensor | Path]]:
     return out
 
 # %% ../nbs/00_degradation.ipynb #c5baf1b3
+def _large_enough(items: list, need: int, small: str) -> list:
+    "The `(name, source)` items at least `need` pixels on each side; the others are skipped with a warning that names them, or an error."
+    sizes = [image_size(s) for _, s in items]
+    too_small = [(k, items[k][0], hw) for k, hw in enumerate(sizes) if min(hw) < need]
+    if not too_small: return items
+    names = ', '.join(f'{n} ({h}x{w})' for _, n, (h, w) in too_small)
+    msg = f"{len(too_small)} image(s) smaller than {need}x{need} pixels: {names}"
+    if small == 'error' or len(too_small) == len(items): raise ValueError(msg + (" -- no images left" if small == 'skip' else ""))
+    warnings.warn(msg + " -- skipped")
+    bad = {k for k, _, _ in too_small}
+    return [item for k, item in enumerate(items) if k not in bad]
+
 class SRPairs(Dataset):
     "`(lr, hr)` pairs made with `degrade`: aligned random crops of `patch` HR pixels for training, or whole images (`patch=None`)."
-    def __init__(self, images, scale: int, patch: int | None = None, mode: str = 'paper', sigma: float = 1.0,
+    def __init__(self, images, scale: int, patch: int | None = None, *, mode: str = 'paper', sigma: float = 1.0,
                  augment: bool | None = None, repeat: int = 1, cache: bool | None = None, small: str = 'skip'):
         self.scale = check_scale(scale)
         if mode not in DEGRADATIONS: raise ValueError(f"mode must be one of {DEGRADATIONS}, got {mode!r}")
@@ -250,32 +244,26 @@ class SRPairs(Dataset):
         if repeat < 1: raise ValueError(f"repeat must be >= 1, got {repeat}")
         self.patch, self.mode, self.sigma, self.repeat = patch, mode, sigma, repeat
         self.augment = (patch is not None) if augment is None else augment
-        items = named_images(images)
-        need = patch if patch is not None else scale
-        sizes = [image_size(s) for _, s in items]
-        too_small = [(k, items[k][0], hw) for k, hw in enumerate(sizes) if min(hw) < need]
-        if too_small:
-            names = ', '.join(f'{n} ({h}x{w})' for _, n, (h, w) in too_small)
-            msg = f"{len(too_small)} image(s) smaller than {need}x{need} pixels: {names}"
-            if small == 'error' or len(too_small) == len(items): raise ValueError(msg + (" -- no images left" if small == 'skip' else ""))
-            warnings.warn(msg + " -- skipped")
-            bad = {k for k, _, _ in too_small}
-            items = [item for k, item in enumerate(items) if k not in bad]
+        items = _large_enough(named_images(images), patch if patch is not None else scale, small)
         self.names = [n for n, _ in items]
         self.sources = [s for _, s in items]
         self.cache = (len(items) <= 256) if cache is None else cache
-        self._pairs = {}
+        self._pairs, self._named = {}, None
 
     def __len__(self): return len(self.sources) * self.repeat
 
     def pair(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
         "The whole `(lr, hr)` pair of image `i` (HR modcropped), from the cache if kept."
         if i in self._pairs: return self._pairs[i]
-        src = self.sources[i]
-        hr = modcrop(src if isinstance(src, torch.Tensor) else load_image(src), self.scale).float()
-        lr = degrade(hr, self.scale, self.sigma, self.mode)
+        hr = modcrop(as_image(self.sources[i], self.names[i]), self.scale).float()
+        lr = degrade(hr, self.scale, mode=self.mode, sigma=self.sigma)
         if self.cache: self._pairs[i] = (lr, hr)
         return lr, hr
+
+    def named_pairs(self) -> list[tuple[str, torch.Tensor, torch.Tensor]]:
+        "Every whole image as `(name, lr, hr)` (HR modcropped), degraded once: later calls return the same list."
+        if self._named is None: self._named = [(n, *self.pair(i)) for i, n in enumerate(self.names)]
+        return self._named
 
     def __getitem__(self, idx: int):
         if not 0 <= idx < len(self): raise IndexError(f"index {idx} out of range for {len(self)} pairs")
@@ -348,3 +336,10 @@ def benchmark_dir(name: str) -> Path | None:
     here = Path(__file__).resolve().parent if '__file__' in globals() else Path.cwd()
     roots += [Path('../shared/data'), Path('../../shared/data'), here.parent.parent / 'shared' / 'data']
     return next((r / name for r in roots if (r / name).is_dir()), None)
+
+# %% ../nbs/00_degradation.ipynb #27467c41
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+
+def imagenet_normalize(x: torch.Tensor) -> torch.Tensor:
+    "`(x - mean) / std` with ImageNet's channel statistics (what the paper's code applied to its input and target)."
+    return (x - x.new_tensor(IMAGENET_MEAN).view(-1, 1, 1)) / x.new_tensor(IMAGENET_STD).view(-1, 1, 1)

@@ -11,7 +11,7 @@ from typing import Callable
 
 import torch
 
-from .degradation import SRPairs, check_image, check_scale
+from .checks import check_image, check_scale
 
 # %% auto #0
 __all__ = ['LITERATURE_BICUBIC', 'rgb_to_y', 'psnr', 'gaussian_window', 'ssim_map', 'ssim', 'Evaluation', 'evaluate']
@@ -119,29 +119,41 @@ class Evaluation:
     def describe(self) -> str:
         "The measuring conditions in words."
         s = self.settings
-        return (f"x{s.get('scale')} {s.get('mode')} degradation" + (f" (sigma {s.get('sigma')})" if s.get('mode') == 'paper' else '')
-                + f", {'Y' if s.get('y_channel') else 'RGB'} channel, border crop {s.get('crop_border')}, {len(self.rows)} images")
+        how = (f" {s['mode']} degradation" + (f" (sigma {s.get('sigma')})" if s['mode'] == 'paper' else '')) if s.get('mode') else ''
+        return f"x{s.get('scale')}{how}, {'Y' if s.get('y_channel') else 'RGB'} channel, border crop {s.get('crop_border')}, {len(self.rows)} images"
 
-def evaluate(upscale: Callable, images, scale: int, mode: str = 'paper', sigma: float = 1.0, y_channel: bool = True,
-             crop_border: int | None = None) -> Evaluation:
-    "Degrade each HR image in `images`, super-resolve it with `upscale(lr, scale)`, and measure PSNR/SSIM (crop defaults to `scale`)."
-    scale = check_scale(scale)
-    crop = scale if crop_border is None else crop_border
-    pairs = SRPairs(images, scale, mode=mode, sigma=sigma, cache=False)   # whole images, degraded as in training
-    rows = []
-    for k, name in enumerate(pairs.names):
-        lr, hr = pairs.pair(k)
-        with torch.no_grad(): sr = upscale(lr[None], scale)
-        if not isinstance(sr, torch.Tensor) or tuple(sr.shape) != (1, *hr.shape):
+# %% ../nbs/05_metrics.ipynb #75407142
+def _pair_scale(name: str, lr: torch.Tensor, hr: torch.Tensor) -> int:
+    "The scale of one `(lr, hr)` pair, HR width // LR width, checked to be an integer >= 2 that gives HR's size exactly."
+    scale = hr.shape[-1] // lr.shape[-1]
+    try: check_scale(scale)
+    except ValueError as e: raise ValueError(f"{name}: hr {tuple(hr.shape)} against lr {tuple(lr.shape)}: {e}") from None
+    if tuple(hr.shape[-2:]) != (lr.shape[-2] * scale, lr.shape[-1] * scale):
+        raise ValueError(f"{name}: hr {tuple(hr.shape)} is not x{scale} of lr {tuple(lr.shape)} (modcrop the HR image)")
+    return scale
+
+def evaluate(upscale: Callable, pairs, *, crop_border: int | None = None, y_channel: bool = True) -> Evaluation:
+    "PSNR/SSIM of `upscale(lr)` against `hr` for every `(name, lr, hr)` of `pairs` (or of `pairs.named_pairs()`); the crop defaults to the scale."
+    rows, scales = [], set()
+    for name, lr, hr in (pairs.named_pairs() if hasattr(pairs, 'named_pairs') else pairs):
+        scale = _pair_scale(name, lr, hr)
+        scales.add(scale)
+        if len(scales) > 1: raise ValueError(f"the pairs mix scales {sorted(scales)}: evaluate each scale on its own")
+        crop = scale if crop_border is None else crop_border
+        with torch.no_grad(): sr = upscale(lr)
+        if not isinstance(sr, torch.Tensor) or tuple(sr.shape) != tuple(hr.shape):
             got = tuple(sr.shape) if isinstance(sr, torch.Tensor) else type(sr).__name__
-            raise ValueError(f"{name}: upscale returned {got}, expected {(1, *hr.shape)} (x{scale} of the LR {tuple(lr.shape)})")
-        sr = sr.detach().float().cpu().nan_to_num(0.5).clamp(0, 1)
+            raise ValueError(f"{name}: upscale returned {got}, expected {tuple(hr.shape)} (x{scale} of the LR {tuple(lr.shape)}): "
+                             "upscale(lr) takes one LR image [3,h,w] and returns one SR image [3,H,W]")
+        sr, hr = sr.detach().float().cpu().nan_to_num(0.5).clamp(0, 1), hr.detach().float().cpu()
         try:
-            rows.append({'image': name, 'psnr': psnr(sr, hr[None], 1.0, crop, y_channel).item(),
-                         'ssim': ssim(sr, hr[None], 1.0, crop, y_channel).item()})
+            rows.append({'image': name, 'psnr': psnr(sr, hr, 1.0, crop, y_channel).item(),
+                         'ssim': ssim(sr, hr, 1.0, crop, y_channel).item()})
         except ValueError as e: raise ValueError(f"{name}: {e}") from e
+    if not rows: raise ValueError("no (name, lr, hr) pairs to evaluate")
     mean = {k: sum(r[k] for r in rows) / len(rows) for k in ('psnr', 'ssim')}
-    return Evaluation(rows, mean, dict(scale=scale, mode=mode, sigma=sigma, y_channel=y_channel, crop_border=crop))
+    return Evaluation(rows, mean, dict(scale=scale, mode=getattr(pairs, 'mode', None), sigma=getattr(pairs, 'sigma', None),
+                                       y_channel=y_channel, crop_border=crop))
 
 # %% ../nbs/05_metrics.ipynb #214eb064
 LITERATURE_BICUBIC = {  # Y-PSNR (dB) / SSIM, crop = scale, MATLAB imresize (BI) degradation

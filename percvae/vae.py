@@ -7,16 +7,19 @@ from __future__ import annotations
 
 import math
 import numbers
+from contextlib import contextmanager
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .degradation import SRPairs, check_scale, named_images
+from .checks import check_image, check_scale
+from .degradation import SRPairs, as_image, bicubic, degrade, imagenet_normalize, named_images
 
 # %% auto #0
 __all__ = ['ENCODER_INPUTS', 'reparameterize', 'kl_divergence', 'kl_per_channel', 'active_channels', 'kl_free_bits', 'ResBlock',
-           'SRVAE', 'latent_report', 'PaperVAE', 'latent_means', 'latent_pca', 'latent_view', 'latent_explorer']
+           'SRVAE', 'evaluating', 'tiled_upscale', 'upscale_with', 'latent_report', 'PaperVAE', 'PaperSR',
+           'latent_means', 'latent_pca', 'latent_view', 'latent_explorer']
 
 # %% ../nbs/01_vae.ipynb #438d01b5
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -89,6 +92,8 @@ class SRVAE(nn.Module):
                                      *[ResBlock(c) for _ in range(blocks - blocks // 2)],
                                      nn.Conv2d(c, 3 * s * s, 3, padding=1), nn.PixelShuffle(s))
         nn.init.zeros_(self.decoder[-2].weight); nn.init.zeros_(self.decoder[-2].bias)   # untrained model == bicubic
+        # how far (in LR pixels) any output pixel can see: the sum of all kernel radii, an upper bound (used by `upscale`)
+        self.receptive_radius = sum(m.kernel_size[0] // 2 * m.dilation[0] for m in self.modules() if isinstance(m, nn.Conv2d))
 
     def _check(self, lr, hr=None):
         if lr.ndim != 4 or lr.shape[1] != 3:
@@ -128,6 +133,10 @@ class SRVAE(nn.Module):
         z = reparameterize(mu, logvar) if self.training else mu
         return self.decode(lr, f, z), mu, logvar
 
+    def upscale(self, lr: torch.Tensor, tile: int | None = None) -> torch.Tensor:
+        "The SR image of `lr` (`[3,h,w]` or `[B,3,h,w]`) with z at the prior's mean: eval mode, no gradients, float32 in [0,1] on `lr`'s device; `tile`: LR tile side (section 3, `upscale_with`)."
+        return upscale_with(self, lambda b: self(b)[0], lr, tile, overlap=self.receptive_radius)
+
     @torch.no_grad()
     def sample(self, lr: torch.Tensor, n: int = 1, temperature: float = 1.0, shift: torch.Tensor | None = None,
                generator: torch.Generator | None = None) -> torch.Tensor:
@@ -150,14 +159,47 @@ class SRVAE(nn.Module):
             outs.append(sr[0] if single else sr)
         return torch.stack(outs)
 
-# %% ../nbs/01_vae.ipynb #5107a5f1
-@torch.no_grad()
-def latent_report(model: SRVAE, lr: torch.Tensor, hr: torch.Tensor, metric, n: int = 4, threshold: float = 0.01,
-                  generator: torch.Generator | None = None) -> dict:
-    "How much one LR/HR pair uses `model`'s latent: KL per channel, active channels, `metric(sr, hr)` with z from the posterior, z=0 and `n` prior samples, and the samples' mean spread."
+# %% ../nbs/01_vae.ipynb #8ec22d07
+@contextmanager
+def evaluating(model: nn.Module):
+    "Inside the block `model` is in eval mode and records no gradients; its previous train/eval mode comes back afterwards, even after an error."
     was_training = model.training
     model.eval()
     try:
+        with torch.no_grad(): yield model
+    finally: model.train(was_training)
+
+# %% ../nbs/01_vae.ipynb #87a09405
+def tiled_upscale(fn, lr: torch.Tensor, scale: int, tile: int, overlap: int = 0, multiple: int = 1) -> torch.Tensor:
+    "Apply `fn` (`[B,3,h,w]` -> `[B,3,sh,sw]`) to `lr` `[B,3,H,W]` in LR tiles of side `tile` (rounded up to a multiple of `multiple`) with `overlap` pixels of context on each side; the tiles' centres are stitched on `lr`'s device."
+    if isinstance(tile, bool) or not isinstance(tile, numbers.Integral) or tile < 1:
+        raise ValueError(f"tile must be a positive integer (LR pixels) or None for the whole image, got {tile!r}")
+    t, s = -(-int(tile) // multiple) * multiple, scale
+    B, _, h, w = lr.shape
+    out = torch.empty(B, 3, h * s, w * s, dtype=torch.float32, device=lr.device)
+    for y0 in range(0, h, t):
+        for x0 in range(0, w, t):
+            y1, x1 = min(y0 + t, h), min(x0 + t, w)
+            ya, xa = max(y0 - overlap, 0), max(x0 - overlap, 0)
+            sr = fn(lr[..., ya:min(y1 + overlap, h), xa:min(x1 + overlap, w)])
+            out[..., y0 * s:y1 * s, x0 * s:x1 * s] = sr[..., (y0 - ya) * s:(y1 - ya) * s, (x0 - xa) * s:(x1 - xa) * s]
+    return out
+
+def upscale_with(model: nn.Module, fn, lr: torch.Tensor, tile: int | None = None, overlap: int = 0, multiple: int = 1) -> torch.Tensor:
+    "What every `model.upscale` does: `fn(batch)` on `model`'s device in `evaluating(model)`, whole (`tile=None`) or tiled, as float32 in [0,1] on `lr`'s device and of `lr`'s rank."
+    check_image(lr, 'lr')
+    p = next(model.parameters())
+    run = lambda b: fn(b.to(p.device, p.dtype)).float().clamp(0, 1)
+    x = lr[None] if lr.ndim == 3 else lr
+    with evaluating(model):
+        sr = run(x).to(lr.device) if tile is None else tiled_upscale(run, x, model.scale, tile, overlap, multiple)
+    return sr[0] if lr.ndim == 3 else sr
+
+# %% ../nbs/01_vae.ipynb #5107a5f1
+def latent_report(model: SRVAE, lr: torch.Tensor, hr: torch.Tensor, metric, n: int = 4, threshold: float = 0.01,
+                  generator: torch.Generator | None = None) -> dict:
+    "How much one LR/HR pair uses `model`'s latent: KL per channel, active channels, `metric(sr, hr)` with z from the posterior, z=0 and `n` prior samples, and the samples' mean spread."
+    with evaluating(model):
         lr, hr = (t[None] if t.ndim == 3 else t for t in (lr, hr))
         f, mu, logvar = model.encode(lr, hr)
         post = model.decode(lr, f, mu)
@@ -168,7 +210,6 @@ def latent_report(model: SRVAE, lr: torch.Tensor, hr: torch.Tensor, metric, n: i
         return dict(kl_per_channel=kl.tolist(), active=int((kl > threshold).sum()),
                     posterior=p(post), mean=p(mean), samples=[p(s) for s in samples],
                     spread=samples.std(0).mean().item())
-    finally: model.train(was_training)
 
 # %% ../nbs/01_vae.ipynb #77c24f63
 class PaperVAE(nn.Module):
@@ -201,22 +242,47 @@ class PaperVAE(nn.Module):
         else: z = mu
         return self.decoder(self.fc_dec(z)), mu, logvar
 
+# %% ../nbs/01_vae.ipynb #b3b6fc11
+class PaperSR(nn.Module):
+    "The paper's VAE as an SR model: bicubic-upsample the LR image to the HR size (ImageNet-normalised if `normalize`), then reconstruct it (no residual, sigmoid output)."
+    def __init__(self, scale: int = 2, img_size: int = 128, latent_dim: int = 256, reparam: str = 'fixed', normalize: bool = False):
+        super().__init__()
+        self.scale, self.vae, self.normalize = check_scale(scale), PaperVAE(img_size, latent_dim, reparam), normalize
+        if img_size % self.scale: raise ValueError(f"img_size ({img_size}) must be a multiple of scale ({self.scale})")
+        self.config = dict(scale=self.scale, **self.vae.config, normalize=normalize)
+
+    def forward(self, lr: torch.Tensor, hr: torch.Tensor | None = None):
+        "`(sr, mu, logvar)` for LR tiles `[B,3,img_size/scale,img_size/scale]`; `hr` is ignored (the paper's encoder saw only its input)."
+        up = bicubic(lr, self.scale)
+        return self.vae(imagenet_normalize(up) if self.normalize else up)
+
+    def tiled(self, lr: torch.Tensor) -> torch.Tensor:
+        "Super-resolve LR images `[B,3,h,w]` of any size tile by tile (LR tiles of img_size/scale, edges padded by replication): the paper's model on whole images."
+        t, s = self.vae.img_size // self.scale, self.scale
+        B, C, h, w = lr.shape
+        x = F.pad(lr, (0, -w % t, 0, -h % t), mode='replicate')
+        nh, nw = x.shape[-2] // t, x.shape[-1] // t
+        tiles = x.unfold(2, t, t).unfold(3, t, t).permute(0, 2, 3, 1, 4, 5).reshape(-1, C, t, t)
+        out = torch.cat([self(b)[0] for b in tiles.split(64)])
+        out = out.reshape(B, nh, nw, C, t * s, t * s).permute(0, 3, 1, 4, 2, 5).reshape(B, C, nh * t * s, nw * t * s)
+        return out[..., :h * s, :w * s]
+
+    def upscale(self, lr: torch.Tensor, tile: int | None = None) -> torch.Tensor:
+        "The SR image of `lr` (`[3,h,w]` or `[B,3,h,w]`, any size) by `tiled`, z the posterior mean, as `SRVAE.upscale`; `tile` is rounded up to whole model tiles."
+        return upscale_with(self, self.tiled, lr, tile, overlap=0, multiple=self.vae.img_size // self.scale)
+
 # %% ../nbs/01_vae.ipynb #8eab9d2b
-@torch.no_grad()
-def latent_means(model: SRVAE, images, patch: int = 8, mode: str = 'paper', sigma: float = 1.0) -> torch.Tensor:
+def latent_means(model: SRVAE, images, patch: int = 8, *, mode: str = 'paper', sigma: float = 1.0) -> torch.Tensor:
     "Posterior means of `model`'s latent for non-overlapping `patch`x`patch` LR patches of `images` (a folder, paths or a name->tensor dict): `[N, latent_channels]`."
     if patch < 1: raise ValueError(f"patch must be >= 1, got {patch}")
-    pairs = SRPairs(images, scale=model.scale, mode=mode, sigma=sigma, cache=False)
-    was_training = model.training
-    model.eval()
-    try:
-        out = []
+    pairs = SRPairs(images, model.scale, mode=mode, sigma=sigma, cache=False)   # one image at a time: a folder may be large
+    out = []
+    with evaluating(model):
         for i in range(len(pairs.sources)):
             lr, hr = pairs.pair(i)
             if min(lr.shape[-2:]) < patch: continue
             _, mu, _ = model.encode(lr[None], hr[None])
             out.append(F.avg_pool2d(mu, patch).flatten(2).transpose(1, 2).reshape(-1, mu.shape[1]))
-    finally: model.train(was_training)
     if not out: raise ValueError(f"no image is at least {patch} LR pixels on each side")
     return torch.cat(out)
 
@@ -263,9 +329,7 @@ def latent_explorer(model: SRVAE, images, image: str | None = None, n: int = 4, 
     from IPython.display import display
     named = dict(named_images(images))
     name = image if image is not None else next(iter(named))
-    pairs = SRPairs({name: named[name]}, scale=model.scale, cache=False)
-    lr, _ = pairs.pair(0)
-    lr = lr[:, :crop, :crop].contiguous()
+    lr = degrade(as_image(named[name], name), model.scale)[:, :crop, :crop].contiguous()
     mean, dirs, stds, proj = latent_pca(latent_means(model, images, patch), 2)
     temp = W.FloatSlider(value=1.0, min=0.0, max=2.0, step=0.1, description='temperature')
     pcs = [W.FloatSlider(value=0.0, min=-3.0, max=3.0, step=0.25, description=f'PC{k + 1} (std)') for k in range(len(dirs))]
