@@ -11,7 +11,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .degradation import bicubic, check_image, degrade, gaussian_blur, modcrop
+from .checks import check_image
+from .degradation import bicubic, degrade, gaussian_blur, modcrop
 from .features import FeatureExtractor, feature_extractor
 from .vae import kl_divergence, kl_free_bits
 
