@@ -2,9 +2,12 @@
 """Every lesson opens with the same set-up cell, so that it runs unchanged in Colab and locally.
 
 The cell: in Colab, clone the course (the lessons read ../images and ../bench) and change into its nbs/;
-anywhere, install percvae from the clone if it is not importable (pip installs only what is missing, so
-Colab keeps its own torch); then pick the GPU if there is one and fix the seed. Under nbdev_test percvae
-is installed and nothing slow happens. The repository URL comes from settings.ini.
+anywhere, install percvae from the clone if it is not importable; then pick the GPU if there is one and fix
+the seed. In Colab percvae is installed with --no-deps and then only the requirements Colab does not ship
+(COLAB_SHIPS: its torch, torchvision, ipywidgets 7.7, scikit-image, matplotlib... work, and pip must never
+upgrade them: a new torch breaks Colab's CUDA build, ipywidgets 8 its widgets); locally pip installs percvae
+with its requirements as usual. Under nbdev_test percvae is installed and nothing slow happens. The repository
+URL and the requirements come from settings.ini, so --check fails when they change and the cell does not.
 
     python .ci/lessons.py --check   # CI: every lesson's first code cell is the set-up cell, no stored widget state; README links each to Colab
     python .ci/lessons.py --write   # put (or refresh) the cell in every lesson
@@ -12,6 +15,8 @@ is installed and nothing slow happens. The repository URL comes from settings.in
 """
 import argparse
 import configparser
+import re
+import shlex
 import sys
 from pathlib import Path
 
@@ -19,6 +24,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 MARK = '# Set-up, the same in Colab and locally'
+COLAB_SHIPS = {'torch', 'torchvision', 'numpy', 'pillow', 'matplotlib', 'ipywidgets', 'scikit-image'}  # in a working version
 
 
 def settings() -> dict:
@@ -27,17 +33,29 @@ def settings() -> dict:
     return dict(cfg['DEFAULT'])
 
 
+def colab_pins() -> list[str]:
+    "The requirements (settings.ini) that Colab does not ship: the only ones the set-up cell installs there."
+    name = lambda r: re.split(r'[<>=!~;\[ ]', r, maxsplit=1)[0].lower().replace('_', '-')
+    return [r for r in shlex.split(settings()['requirements']) if name(r) not in COLAB_SHIPS]
+
+
 def setup_cell() -> str:
     url = settings()['git_url']
-    return f"""{MARK}: in Colab, fetch the course and install what Colab lacks; anywhere,
-# install percvae if it is missing; then pick the GPU if there is one and fix the seed.
+    return f"""{MARK}: in Colab, fetch the course and install only what Colab
+# lacks (its own torch, torchvision, ipywidgets... stay as they are); elsewhere, install percvae if it is
+# missing; then pick the GPU if there is one and fix the seed.
 import importlib.util, os, subprocess, sys
-if 'google.colab' in sys.modules:
+COLAB = 'google.colab' in sys.modules
+if COLAB:
     if not os.path.isdir('/content/percvae'):
         subprocess.run(['git', 'clone', '-q', '--depth', '1', '{url}', '/content/percvae'], check=True)
     os.chdir('/content/percvae/nbs')
 if importlib.util.find_spec('percvae') is None:
-    subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '-e', '..'], check=True)
+    pip = [sys.executable, '-m', 'pip', 'install', '-q']
+    if COLAB:
+        subprocess.run(pip + ['--no-deps', '-e', '..'], check=True)
+        subprocess.run(pip + {colab_pins()!r}, check=True)
+    else: subprocess.run(pip + ['-e', '..'], check=True)
     sys.path.insert(0, os.path.abspath('..'))
 import torch
 DEVICE = torch.device('cuda' if torch.cuda.is_available() else 'cpu')

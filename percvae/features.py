@@ -16,11 +16,13 @@ import torch
 import torch.nn as nn
 import torchvision
 
+from .degradation import IMAGENET_MEAN, IMAGENET_STD
+
 # %% auto #0
-__all__ = ['VGG_BLOCKS', 'VGG16_LAYERS', 'VGG19_LAYERS', 'ARCHS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'RESNET18_LAYERS',
-           'vgg_layer_names', 'WeightsNotFoundError', 'weights_file', 'load_state_dict_file', 'imagenet_state_dict',
-           'FeatureExtractor', 'VGGFeatures', 'ResNetFeatures', 'feature_extractor', 'vgg_for_lesson',
-           'feature_distance']
+__all__ = ['VGG_BLOCKS', 'VGG16_LAYERS', 'VGG19_LAYERS', 'ARCHS', 'RESNET18_LAYERS', 'vgg_layer_names', 'WeightsNotFoundError',
+           'RandomWeightsWarning', 'weights_file', 'load_state_dict_file', 'fetch_imagenet_weights',
+           'imagenet_state_dict', 'FeatureExtractor', 'VGGFeatures', 'ResNetFeatures', 'feature_extractor',
+           'imagenet_or_random', 'vgg_for_lesson', 'feature_distance']
 
 # %% ../nbs/02_vgg_features.ipynb #06b2b903
 VGG_BLOCKS = {'vgg16': (2, 2, 3, 3, 3), 'vgg19': (2, 2, 4, 4, 4)}
@@ -44,6 +46,9 @@ VGG19_LAYERS = {k: v for k, v in vgg_layer_names(VGG_BLOCKS['vgg19']).items() if
 class WeightsNotFoundError(FileNotFoundError):
     "Pretrained weights that are neither in the cache nor downloadable."
 
+class RandomWeightsWarning(UserWarning):
+    "A feature network is randomly initialised: its features, and every distance computed with them, are untrained."
+
 ARCHS = ('vgg16', 'vgg19', 'resnet18')
 
 def _imagenet_weights(arch: str):
@@ -57,17 +62,21 @@ def weights_file(arch: str = 'vgg16') -> Path:
     return Path(torch.hub.get_dir()) / 'checkpoints' / _imagenet_weights(arch).url.rsplit('/', 1)[-1]
 
 def _reachable(url: str, timeout: float) -> bool:
-    "Whether a TCP connection to `url`'s host opens within `timeout` seconds (name lookup included)."
-    host, port = urlparse(url).hostname, 443
+    "Whether a TCP connection to `url`'s host, or to the https proxy urllib would use, opens within `timeout` seconds (lookups included)."
     ok = []
     def probe():
-        import socket
+        import socket, urllib.request
+        host, port = urlparse(url).hostname, 443
+        proxy = urllib.request.getproxies().get('https')
+        if proxy and not urllib.request.proxy_bypass_environment(host):
+            p = urlparse(proxy if '://' in proxy else f'http://{proxy}'); host, port = p.hostname, p.port or 80
         try: socket.create_connection((host, port), timeout=timeout).close(); ok.append(True)
         except OSError: pass
     t = threading.Thread(target=probe, daemon=True)
     t.start(); t.join(timeout)
     return bool(ok)
 
+# %% ../nbs/02_vgg_features.ipynb #cbfceec2
 def load_state_dict_file(path) -> dict:
     "A state dict read with `torch.load(weights_only=True)`, or a `ValueError` naming the file if it is not one."
     path = Path(path)
@@ -78,20 +87,24 @@ def load_state_dict_file(path) -> dict:
         raise ValueError(f"{path} does not hold a state dict (a dict of tensors), but a {type(sd).__name__}")
     return sd
 
-def imagenet_state_dict(arch: str = 'vgg16', timeout: float = 4.0) -> dict:
-    "ImageNet weights of `arch` from torch's cache, else downloaded by torchvision; offline, a `WeightsNotFoundError` within `timeout` seconds that names the file and the folder."
+def fetch_imagenet_weights(arch: str = 'vgg16', timeout: float = 3.0, progress: bool = True) -> Path:
+    "The file of `arch`'s ImageNet weights in torch's cache, downloaded into it once by `torch.hub` (hash checked) if missing; offline, a `WeightsNotFoundError` within `timeout` seconds that names the file and the folder."
     w, path = _imagenet_weights(arch), weights_file(arch)
-    if path.is_file(): return load_state_dict_file(path)
+    if path.is_file(): return path
     help = (f"ImageNet weights for {arch} are not in torch's cache and cannot be downloaded. Download {w.url} on a machine with "
             f"internet and put the file {path.name} in {path.parent}/ (or set $TORCH_HOME so that <TORCH_HOME>/hub/checkpoints/{path.name} "
             f"exists); or pass weights=None for a randomly initialised, untrained {arch}, or weights='path/to/{path.name}'.")
     if not _reachable(w.url, timeout): raise WeightsNotFoundError(help)
-    try: return w.get_state_dict(progress=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try: torch.hub.download_url_to_file(w.url, str(path), hash_prefix=torch.hub.HASH_REGEX.search(path.name).group(1), progress=progress)
     except Exception as e: raise WeightsNotFoundError(f"{help} (download failed: {type(e).__name__}: {e})") from e
+    return path
+
+def imagenet_state_dict(arch: str = 'vgg16', timeout: float = 3.0) -> dict:
+    "ImageNet weights of `arch` from torch's cache, downloaded into it first if need be; offline, a `WeightsNotFoundError` within `timeout` seconds."
+    return load_state_dict_file(fetch_imagenet_weights(arch, timeout))
 
 # %% ../nbs/02_vgg_features.ipynb #b005d0f1
-IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-
 def _select(layers, taps: dict, arch: str):
     "`layers` as a tuple of known tap names, and the index of the deepest one."
     layers = (layers,) if isinstance(layers, str) else tuple(layers)
@@ -109,6 +122,7 @@ def _freeze(module: nn.Module):
             elif name in m._buffers: del m._buffers[name]
             m.register_buffer(name, t, persistent=False)
 
+# %% ../nbs/02_vgg_features.ipynb #b005d0f2
 class FeatureExtractor(nn.Module):
     "Frozen feature taps of an image network: `forward(x)` with `x` `[B,3,H,W]` in [0,1] returns `{layer: features}`."
     def __init__(self, body: nn.Sequential, taps: dict[str, int], layers, arch: str, weights: str):
@@ -156,7 +170,7 @@ def _resolve_weights(arch: str, weights, seed: int):
     "The state dict to load (or None for random init) and a description for `extractor.weights`."
     if weights is None:
         warnings.warn(f"{arch} is RANDOMLY INITIALISED (weights=None, seed {seed}): its features are untrained, and every "
-                      f"feature distance computed with it must say so", UserWarning, stacklevel=3)
+                      f"feature distance computed with it must say so", RandomWeightsWarning, stacklevel=3)
         return None, f'random (seed {seed})'
     if isinstance(weights, str) and weights == 'imagenet': return imagenet_state_dict(arch), 'imagenet'
     if isinstance(weights, (str, Path)): return load_state_dict_file(weights), f'file {Path(weights).name}'
@@ -169,9 +183,10 @@ def _load_into(body: nn.Module, sd: dict, prefix_map, source: str):
     try: body.load_state_dict({k: v for k, v in sd.items() if k in body.state_dict()}, strict=True)
     except RuntimeError as e: raise ValueError(f"the weights from {source} do not fit this network: {e}") from e
 
+# %% ../nbs/02_vgg_features.ipynb #b7dfda74
 class VGGFeatures(FeatureExtractor):
     "Frozen VGG16/VGG19 features at `layers` (names like `relu3_3`); `weights`: 'imagenet', None (random, warns) or a state-dict path."
-    def __init__(self, layers=('relu3_3',), weights='imagenet', arch: str = 'vgg16', seed: int = 0):
+    def __init__(self, layers=('relu3_3',), *, arch: str = 'vgg16', weights='imagenet', seed: int = 0):
         if arch not in VGG_BLOCKS: raise ValueError(f"arch must be one of {tuple(VGG_BLOCKS)}, got {arch!r}")
         body = torchvision.models.vgg.make_layers(torchvision.models.vgg.cfgs[_VGG_CFG[arch]])
         taps = {k: v for k, v in vgg_layer_names(VGG_BLOCKS[arch]).items() if k.startswith('relu')}
@@ -183,7 +198,7 @@ class VGGFeatures(FeatureExtractor):
 
 class ResNetFeatures(FeatureExtractor):
     "Frozen ResNet-18 features at `layers` (`relu`, `layer1` ... `layer4`); `weights` as for `VGGFeatures`."
-    def __init__(self, layers=('layer2',), weights='imagenet', arch: str = 'resnet18', seed: int = 0):
+    def __init__(self, layers=('layer2',), *, arch: str = 'resnet18', weights='imagenet', seed: int = 0):
         if arch != 'resnet18': raise ValueError(f"arch must be 'resnet18', got {arch!r}")
         r = torchvision.models.resnet18(weights=None)
         body = nn.Sequential(OrderedDict((n, getattr(r, n)) for n in ('conv1', 'bn1', 'relu', 'maxpool', 'layer1', 'layer2', 'layer3', 'layer4')))
@@ -193,24 +208,32 @@ class ResNetFeatures(FeatureExtractor):
         else: _load_into(body, sd, lambda k: None if k.startswith('fc.') else k, desc)
         super().__init__(body, RESNET18_LAYERS, layers, arch, desc)
 
-def feature_extractor(arch: str = 'vgg16', layers=('relu3_3',), weights='imagenet', seed: int = 0) -> FeatureExtractor:
-    "The extractor for `arch` ('vgg16', 'vgg19' or 'resnet18') at `layers`."
-    if arch in VGG_BLOCKS: return VGGFeatures(layers, weights, arch, seed)
-    if arch == 'resnet18': return ResNetFeatures(layers, weights, arch, seed)
+def feature_extractor(arch: str = 'vgg16', layers=('relu3_3',), weights='imagenet', *, seed: int = 0) -> FeatureExtractor:
+    "The extractor for `arch` ('vgg16', 'vgg19' or 'resnet18') at `layers`, with `weights` as for `VGGFeatures`."
+    if arch in VGG_BLOCKS: return VGGFeatures(layers, arch=arch, weights=weights, seed=seed)
+    if arch == 'resnet18': return ResNetFeatures(layers, arch=arch, weights=weights, seed=seed)
     raise ValueError(f"arch must be one of {ARCHS}, got {arch!r}")
 
-# %% ../nbs/02_vgg_features.ipynb #7750bdb7
-def vgg_for_lesson(layers=('relu1_2', 'relu2_2', 'relu3_3', 'relu4_3', 'relu5_3'), arch: str = 'vgg16') -> FeatureExtractor:
-    "ImageNet weights if they are in torch's cache (no download attempted), else a random network; prints which, loudly."
-    if weights_file(arch).is_file():
-        ext = feature_extractor(arch, layers, 'imagenet')
-        print(f"{arch}: ImageNet weights from {weights_file(arch)}")
-    else:
+# %% ../nbs/02_vgg_features.ipynb #f1a2c3d5
+def imagenet_or_random(arch: str = 'vgg16', layers=('relu3_3',), *, seed: int = 0, timeout: float = 3.0) -> FeatureExtractor:
+    "`arch` at `layers` with ImageNet weights if they can be had (torch's cache, else downloaded into it), else randomly initialised from `seed` with a loud `RandomWeightsWarning`; `.weights` says which. For lessons and yardsticks; training asks for `weights='imagenet'` and stops without them."
+    try: fetch_imagenet_weights(arch, timeout)
+    except WeightsNotFoundError as e:
+        warnings.warn(f"{arch} is RANDOMLY INITIALISED (seed {seed}) because its ImageNet weights cannot be had: its features are "
+                      f"untrained, and every number computed with them must say so. {e}", RandomWeightsWarning, stacklevel=2)
         with warnings.catch_warnings():
-            warnings.simplefilter('ignore')
-            ext = feature_extractor(arch, layers, None)
-        print(f"{arch}: RANDOMLY INITIALISED WEIGHTS ({weights_file(arch).name} is not in {weights_file(arch).parent}): "
-              "every feature below comes from an untrained network")
+            warnings.simplefilter('ignore', RandomWeightsWarning)
+            return feature_extractor(arch, layers, None, seed=seed)
+    return feature_extractor(arch, layers, 'imagenet', seed=seed)
+
+# %% ../nbs/02_vgg_features.ipynb #7750bdb7
+def vgg_for_lesson(layers=('relu1_2', 'relu2_2', 'relu3_3', 'relu4_3', 'relu5_3'), *, arch: str = 'vgg16', seed: int = 0,
+                   timeout: float = 3.0) -> FeatureExtractor:
+    "`imagenet_or_random` for a lesson: ImageNet weights from torch's cache or downloaded into it once, else a random network (warns); prints which."
+    ext = imagenet_or_random(arch, layers, seed=seed, timeout=timeout)
+    if ext.weights == 'imagenet': print(f"{arch}: ImageNet weights from {weights_file(arch)}")
+    else: print(f"{arch}: RANDOMLY INITIALISED WEIGHTS (seed {seed}; {weights_file(arch).name} is not in {weights_file(arch).parent} "
+                "and cannot be downloaded): every feature below comes from an untrained network")
     return ext
 
 # %% ../nbs/02_vgg_features.ipynb #c3048b96
