@@ -8,7 +8,7 @@ from __future__ import annotations
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'RUN_FILES', 'RESUME_FIXED', 'CheckpointError', 'atomic_write', 'save_checkpoint', 'load_checkpoint', 'model_from_checkpoint', 'RunFolderError', 'RunFolder', 'checkpoint_state', 'restore']
 
-# %% ../nbs/04_training.ipynb #26a95afe
+# %% ../nbs/04_training.ipynb #34b75eb8
 import errno
 import json
 import os
@@ -49,7 +49,7 @@ def save_checkpoint(path, **state) -> Path:
     "Write `state` as a percvae checkpoint to `path`, atomically."
     return atomic_write(path, lambda f: torch.save({'format': CHECKPOINT_FORMAT, **state}, f))
 
-# %% ../nbs/04_training.ipynb #ff350e6c
+# %% ../nbs/04_training.ipynb #f1b3acc2
 def _verify(path: Path):
     "Raise `CheckpointError` unless `path` is a complete zip container whose members all match their CRC-32."
     try:
@@ -82,7 +82,7 @@ def model_from_checkpoint(ck, device='cpu') -> nn.Module:
     except RuntimeError as e: raise CheckpointError(f"the checkpoint's weights do not fit its model config: {e}") from e
     return model.to(device).eval()
 
-# %% ../nbs/04_training.ipynb #4406e468
+# %% ../nbs/04_training.ipynb #27ea63c3
 RUN_FILES = ('checkpoint.pt', 'config.json', 'history.json', 'loss_curve.png', 'comparison.png')
 
 class RunFolderError(RuntimeError):
@@ -94,7 +94,7 @@ def _alive(pid: int) -> bool:
     except PermissionError: return True
     return True
 
-# %% ../nbs/04_training.ipynb #0dd7e718
+# %% ../nbs/04_training.ipynb #edd2168e
 class RunFolder:
     "The folder of one training run: refuses another run's checkpoint unless `resume` or `overwrite`, and locks out a second writer."
     def __init__(self, path, resume: bool = False, overwrite: bool = False, lock: bool = True):
@@ -137,7 +137,7 @@ class RunFolder:
         self.saved_step = step
         return self.checkpoint
 
-# %% ../nbs/04_training.ipynb #014248f1
+# %% ../nbs/04_training.ipynb #7f62fe9e
 RESUME_FIXED = ('scale', 'model', 'channels', 'latent_channels', 'blocks', 'encoder', 'reparam', 'target', 'patch', 'mode', 'sigma', 'seed', 'data')
 
 def checkpoint_state(run, step: int) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 # %% auto #0
 __all__ = ['DEFAULT_TILE', 'TOOLS', 'config_flags', 'tool_errors', 'train_parser', 'percvae_train', 'model_flags', 'evaluate_checkpoint', 'percvae_eval', 'output_names', 'upscale_files', 'percvae_upscale', 'main']
 
-# %% ../nbs/04_training.ipynb #5d442574
+# %% ../nbs/04_training.ipynb #cf240065
 import argparse
 import csv
 import io
@@ -29,7 +29,7 @@ from .degradation import ImageLoadError, SRPairs, bicubic, image_files, load_ima
 from .metrics import evaluate
 from .training import TrainingDiverged, TrainingInterrupted, pick_device, train
 
-# %% ../nbs/04_training.ipynb #e7e3e29f
+# %% ../nbs/04_training.ipynb #b62aa89c
 def _kind(annotation) -> tuple[type, bool]:
     "The base type of a `TrainConfig` annotation, and whether the setting may be None."
     args = typing.get_args(annotation)
@@ -62,7 +62,7 @@ def config_flags(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                             help=f"{docs.get(f.name) or ''} (default: {'auto' if f.default is None else f.default})", **how)
     return parser
 
-# %% ../nbs/04_training.ipynb #2ee5e256
+# %% ../nbs/04_training.ipynb #e3e3939f
 def _os_error(e: OSError) -> str:
     return f"{e.filename}: {e.strerror or e}" if e.filename else str(e)
 
@@ -82,7 +82,7 @@ def tool_errors(name: str):
     finally:
         if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
 
-# %% ../nbs/04_training.ipynb #9f19c997
+# %% ../nbs/04_training.ipynb #e429e88b
 def train_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='percvae_train', description="Train an SR-VAE and write a run folder: checkpoint, config, history, loss curve, comparison.")
     ap.add_argument('--out', default='runs/percvae', help='the run folder (default: runs/percvae)')
@@ -104,7 +104,7 @@ def percvae_train(argv=None):
         print(f"done: {res.config.steps} steps; held-out Y-PSNR {e['psnr']:.2f} dB (bicubic {e['bicubic_psnr']:.2f}), "
               f"SSIM {e['ssim']:.4f} (bicubic {e['bicubic_ssim']:.4f}); run folder {out}")
 
-# %% ../nbs/04_training.ipynb #672fda7f
+# %% ../nbs/04_training.ipynb #f32e001b
 DEFAULT_TILE = 256      # LR pixels per tile side for the tools
 
 def model_flags(ap: argparse.ArgumentParser, replaced: str) -> argparse.ArgumentParser:
@@ -149,7 +149,7 @@ def evaluate_checkpoint(checkpoint, data, scale: int | None = None, out='eval', 
     _write_metrics(outp, rows, mean, settings)
     return dict(mean=mean, settings=settings, images=rows)
 
-# %% ../nbs/04_training.ipynb #ce8f8e32
+# %% ../nbs/04_training.ipynb #de44d024
 def percvae_eval(argv=None):
     "Measure a trained model against bicubic on a folder of HR images (`percvae_eval --help`)."
     ap = argparse.ArgumentParser(prog='percvae_eval', description="Degrade each HR image as the model was trained, super-resolve it, and measure SR and bicubic (Y-PSNR/SSIM, crop = scale).")
@@ -164,7 +164,7 @@ def percvae_eval(argv=None):
     print(f"{len(r['images'])} images, x{st['scale']} {st['mode']}: SR {m['psnr']:.2f} dB / {m['ssim']:.4f}, bicubic {m['bicubic_psnr']:.2f} dB / "
           f"{m['bicubic_ssim']:.4f} (Y, crop {st['scale']}); written to {a.out}")
 
-# %% ../nbs/04_training.ipynb #74235187
+# %% ../nbs/04_training.ipynb #9216f377
 def output_names(images, scale: int) -> list[str]:
     "Output names `STEM_xS.png` for `images`, made unique: same-named inputs keep their folder relative to the common one, and then their extension."
     paths = [Path(f).resolve() for f in images]
@@ -192,7 +192,7 @@ def upscale_files(checkpoint, images, out='upscaled', device: str = 'auto', tile
         except (ImageLoadError, FileNotFoundError, ValueError) as e: failed.append(f"{f}: {e}")
     return written, failed
 
-# %% ../nbs/04_training.ipynb #acda8e6b
+# %% ../nbs/04_training.ipynb #b9823d97
 def percvae_upscale(argv=None):
     "Super-resolve your own images with a trained model (`percvae_upscale --help`)."
     ap = argparse.ArgumentParser(prog='percvae_upscale', description="Super-resolve image files; unreadable files are reported and skipped, the others written.")

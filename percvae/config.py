@@ -8,7 +8,7 @@ __all__ = ['PRESETS', 'CHOICES', 'Recipe', 'TrainConfig', 'make_config']
 # %% ../nbs/040_config.ipynb #98fab156
 # what follows comes from lesson 04's cells marked `#| export config`
 
-# %% ../nbs/04_training.ipynb #6dcd7e8d
+# %% ../nbs/04_training.ipynb #49d38233
 import numbers
 from dataclasses import asdict, dataclass, fields
 
@@ -19,7 +19,7 @@ from .degradation import DEGRADATIONS
 from .features import ARCHS
 from .losses import LOSS_PRESETS
 
-# %% ../nbs/04_training.ipynb #db341572
+# %% ../nbs/04_training.ipynb #a2169ba9
 @dataclass
 class Recipe:
     "What is trained, on which data, with which loss and optimiser: the settings that decide what a run learns."
@@ -52,7 +52,7 @@ class Recipe:
     grad_clip: float = 1.0        # max gradient norm (0: off)
     seed: int = 0                 # random seed of the model and of every batch
 
-# %% ../nbs/04_training.ipynb #cd5e85fb
+# %% ../nbs/04_training.ipynb #7d90a464
 @dataclass
 class TrainConfig(Recipe):
     "Everything a training run depends on: its `Recipe`, then measuring, saving and hardware; saved in every checkpoint and in the run folder's config.json."
@@ -67,7 +67,7 @@ class TrainConfig(Recipe):
     workers: int = 0              # DataLoader worker processes
     perceptual_bf16: bool | None = None  # the feature network in bfloat16 (None: where that is fast: CUDA >= 8.0, CPUs with BF16 units)
 
-# %% ../nbs/04_training.ipynb #da0ae158
+# %% ../nbs/04_training.ipynb #20bfdbf5
 PRESETS = {
     'quick': dict(data='samples', scale=2, steps=1000, batch_size=16, patch=64, lr=2e-3, channels=48, blocks=6, gamma=0.0,
                   eval_every=500, checkpoint_every=500),
@@ -94,7 +94,7 @@ def make_config(config=None, preset: str | None = None, **overrides) -> TrainCon
     _check_config(cfg, fit_patch='patch' not in given)
     return cfg
 
-# %% ../nbs/04_training.ipynb #5205f943
+# %% ../nbs/04_training.ipynb #1cb90d55
 def _check_device(name: str):
     "Raise unless `name` is 'auto' or a device string torch understands."
     if name == 'auto': return

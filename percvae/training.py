@@ -7,7 +7,7 @@ __all__ = ['TERMS', 'pick_device', 'amp_dtype', 'perceptual_bf16', 'build_model'
            'BatchStream', 'Run', 'setup', 'train_step', 'TrainingDiverged', 'read_losses', 'evaluate_model',
            'TrainResult', 'train', 'TrainingInterrupted', 'plot_history', 'comparison_figure', 'write_run_files']
 
-# %% ../nbs/04_training.ipynb #64ca5f0d
+# %% ../nbs/04_training.ipynb #efb528cd
 import json
 import math
 import os
@@ -29,7 +29,7 @@ from .losses import make_loss
 from .metrics import evaluate
 from .vae import SRVAE, PaperSR, active_channels, evaluating
 
-# %% ../nbs/04_training.ipynb #97602605
+# %% ../nbs/04_training.ipynb #eb57dcc8
 def pick_device(device: str = 'auto') -> torch.device:
     "CUDA (this process's GPU under torchrun), else MPS, else CPU; or the device named, if this machine has it."
     if device == 'auto':
@@ -46,7 +46,7 @@ def pick_device(device: str = 'auto') -> torch.device:
         raise ValueError(f"device {device!r} was asked for, but this machine has no Apple MPS device")
     return d
 
-# %% ../nbs/04_training.ipynb #f2179bf7
+# %% ../nbs/04_training.ipynb #bdddee9b
 def amp_dtype(device) -> torch.dtype:
     "The dtype the loop autocasts to on `device`: on CUDA bfloat16 from compute capability 8.0 and float16 below (with a GradScaler); bfloat16 on a CPU, float16 on MPS; float32 elsewhere."
     device = torch.device(device)
@@ -60,7 +60,7 @@ def perceptual_bf16(cfg: TrainConfig) -> bool:
     if dev.type == 'cuda': return torch.cuda.get_device_capability(dev)[0] >= 8
     return dev.type == 'cpu' and bool(getattr(torch.ops.mkldnn, '_is_mkldnn_bf16_supported', lambda: False)())
 
-# %% ../nbs/04_training.ipynb #0256f2d6
+# %% ../nbs/04_training.ipynb #7f2775b1
 def build_model(cfg: TrainConfig) -> nn.Module:
     "The model a config describes."
     if cfg.model == 'paper': return PaperSR(cfg.scale, img_size=cfg.patch, reparam=cfg.reparam, normalize=cfg.target == 'imagenet')
@@ -85,7 +85,7 @@ def training_data(cfg: TrainConfig):
     n_valid = max(1, len(files) // 10)
     return files[:-n_valid], files[-n_valid:]
 
-# %% ../nbs/04_training.ipynb #f3f22179
+# %% ../nbs/04_training.ipynb #4dd362d5
 def step_seed(seed: int, step: int, rank: int = 0) -> int:
     "The seed of everything random at `step` in process `rank`."
     return ((seed * 1_000_003 + step) * 1_009 + rank) % (2 ** 62)
@@ -101,7 +101,7 @@ class BatchStream(torch.utils.data.Dataset):
         crops = [self.pairs.crop(int(i), g) for i in idx]
         return torch.stack([c[0] for c in crops]), torch.stack([c[1] for c in crops])
 
-# %% ../nbs/04_training.ipynb #4b929121
+# %% ../nbs/04_training.ipynb #5ee5f60b
 @dataclass
 class Run:
     "Everything one training run holds: built by `setup`, advanced by `train_step`, driven by `train`."
@@ -124,7 +124,7 @@ class Run:
     history: dict = field(default_factory=lambda: {'train': [], 'eval': []})
     bicubic_scores: dict | None = None  # bicubic on `valid`, measured once
 
-# %% ../nbs/04_training.ipynb #46154f9f
+# %% ../nbs/04_training.ipynb #5bf45fce
 def setup(cfg: TrainConfig) -> Run:
     "Device, precision, data, model, loss, optimiser and schedule for `cfg`, on this process's device (and rank, under torchrun)."
     rank, world = _distributed()
@@ -148,7 +148,7 @@ def setup(cfg: TrainConfig) -> Run:
         if loss_fn.perceptual is not None: loss_fn.perceptual.extractor = torch.compile(loss_fn.perceptual.extractor)
     return Run(cfg, device, model, net, loss_fn, opt, sched, scaler, amp, dtype, fmt, pairs, valid, rank, world)
 
-# %% ../nbs/04_training.ipynb #5b19f2bf
+# %% ../nbs/04_training.ipynb #85f9e75d
 def train_step(run: Run, lr: torch.Tensor, hr: torch.Tensor, step: int) -> dict:
     "One optimiser step on the batch `(lr, hr)`; returns the loss terms detached, on the device (no host sync)."
     cfg = run.cfg
@@ -165,7 +165,7 @@ def train_step(run: Run, lr: torch.Tensor, hr: torch.Tensor, step: int) -> dict:
     run.scaler.step(run.opt); run.scaler.update(); run.sched.step()
     return {k: v.detach() if torch.is_tensor(v) else v for k, v in terms.items()}
 
-# %% ../nbs/04_training.ipynb #b6c8b546
+# %% ../nbs/04_training.ipynb #0a0cd09f
 class TrainingDiverged(RuntimeError):
     "The loss became NaN or infinite."
 
@@ -186,7 +186,7 @@ def read_losses(pending: list, history: dict) -> list:
         history['train'].append(row); rows.append(row)
     return rows
 
-# %% ../nbs/04_training.ipynb #3103c75d
+# %% ../nbs/04_training.ipynb #1f70b481
 def evaluate_model(model: nn.Module, pairs: SRPairs, bicubic_scores: dict | None = None) -> dict:
     "Y-PSNR/SSIM (crop = scale) of `model.upscale` (z = 0) and of bicubic on the whole held-out `pairs`, and the model's active latent channels."
     sr = evaluate(model.upscale, pairs).mean
@@ -199,7 +199,7 @@ def evaluate_model(model: nn.Module, pairs: SRPairs, bicubic_scores: dict | None
         row['active_channels'] = active_channels(mu.float(), logvar.float())
     return row
 
-# %% ../nbs/04_training.ipynb #bd8e65bd
+# %% ../nbs/04_training.ipynb #380b226e
 @dataclass
 class TrainResult:
     "What `train` returns: the model (eval mode), its history, the run folder and the config."
@@ -224,7 +224,7 @@ def train(config=None, out=None, resume: bool = False, overwrite: bool = False, 
         if writer: write_run_files(folder.path, run)
     return TrainResult(run.model.eval(), run.history, out, cfg)
 
-# %% ../nbs/04_training.ipynb #44e34c5c
+# %% ../nbs/04_training.ipynb #5f3beb9c
 def _loop(run: Run, folder, end: int, progress: bool):
     "Steps `run.start` .. `end` - 1, with logging, evaluation, checkpoints and a clean stop on a signal."
     cfg, t0, last_ck = run.cfg, time.time(), time.time()
@@ -251,7 +251,7 @@ def _loop(run: Run, folder, end: int, progress: bool):
     finally:
         if bar is not None: bar.close()
 
-# %% ../nbs/04_training.ipynb #487b9420
+# %% ../nbs/04_training.ipynb #d9538c8e
 def _progress_bar(start: int, end: int):
     from tqdm.auto import tqdm
     return tqdm(total=end, initial=start, desc='train', dynamic_ncols=True)
@@ -274,7 +274,7 @@ def _evaluate(run: Run, step: int, bar):
     if bar is not None and step > 0:
         bar.write(f"step {step}: held-out Y-PSNR {e['psnr']:.2f} dB (bicubic {e['bicubic_psnr']:.2f}), SSIM {e['ssim']:.4f} (bicubic {e['bicubic_ssim']:.4f})")
 
-# %% ../nbs/04_training.ipynb #2c92ecd5
+# %% ../nbs/04_training.ipynb #0f4f4dc1
 def _run_config(config, preset, overrides: dict, ck: dict | None, folder) -> TrainConfig:
     "The configuration of this run: a new one, or the checkpoint's with `overrides` (settings that shape the model or the data may not change)."
     if ck is None: return make_config(config, preset, **overrides)
@@ -286,7 +286,7 @@ def _run_config(config, preset, overrides: dict, ck: dict | None, folder) -> Tra
     folder.saved_step = ck['step']
     return cfg
 
-# %% ../nbs/04_training.ipynb #a5f4131c
+# %% ../nbs/04_training.ipynb #0d086c9d
 class TrainingInterrupted(KeyboardInterrupt):
     "Training stopped by a signal after a finished step, with a checkpoint (if the run has a folder)."
     def __init__(self, signum: int, step: int, checkpoint=None):
@@ -307,7 +307,7 @@ class _Stop:
     def __exit__(self, *exc):
         for s, h in self._old.items(): signal.signal(s, h)
 
-# %% ../nbs/04_training.ipynb #8945dacc
+# %% ../nbs/04_training.ipynb #80bc101c
 def _distributed() -> tuple[int, int]:
     "`(rank, world_size)`; under torchrun, starts the process group (NCCL on GPUs, gloo on CPUs) if not started."
     world = int(os.environ.get('WORLD_SIZE', 1))
@@ -315,7 +315,7 @@ def _distributed() -> tuple[int, int]:
     if not dist.is_initialized(): dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
     return dist.get_rank(), world
 
-# %% ../nbs/04_training.ipynb #88b8eecf
+# %% ../nbs/04_training.ipynb #a3c7018b
 def plot_history(history: dict, title: str = ''):
     "Loss terms (log scale) and held-out Y-PSNR against bicubic over training."
     import matplotlib.pyplot as plt
