@@ -6,9 +6,11 @@ Each HR image is degraded (BI, x2) and upsampled by bicubic; both implementation
 `structural_similarity(gaussian_weights=True, sigma=1.5, use_sample_covariance=False)` in float64, one
 image at a time. The values must agree to 1e-4, or the script exits with an error.
 
-    python bench/metrics.py [--data FOLDER] [--repeats 5] [--device cpu|cuda]
+    python bench/metrics.py [--data FOLDER] [--repeats 5] [--lpips]
 
-The last line is `ssim_speedup_vs_skimage: X` (median skimage time / median percvae time, CPU).
+With --lpips it also times `percvae.metrics.lpips` on the same pairs (needs the optional lpips package; AlexNet
+with its ImageNet weights when they are in torch's cache, else a random AlexNet, and it says which). The last line
+is `ssim_speedup_vs_skimage: X` (median skimage time / median percvae time, CPU).
 """
 import argparse
 import platform
@@ -46,10 +48,25 @@ def timed(fn, repeats, sync=lambda: None):
     return statistics.median(times), res
 
 
+def lpips_timings(pairs, repeats):
+    "Print how long percvae's LPIPS takes on `pairs`, image by image."
+    import warnings
+    import lpips as lpips_package
+    from percvae.metrics import lpips, lpips_weights_file
+    if lpips_weights_file().is_file(): net, which = 'alex', 'ImageNet AlexNet'
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            net, which = lpips_package.LPIPS(net='alex', pnet_rand=True, verbose=False), 'RANDOM AlexNet: no ImageNet weights in the cache'
+    t, _ = timed(lambda: [lpips(sr, hr, net=net) for _, sr, hr in pairs], repeats)
+    print(f'lpips, image by image ({which}) : {t * 1e3:8.1f} ms')
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument('--data', help='folder of HR images (default: Set14 from $PERCVAE_DATA or ../shared/data)')
     ap.add_argument('--repeats', type=int, default=5)
+    ap.add_argument('--lpips', action='store_true', help='also time percvae.metrics.lpips (needs the lpips package)')
     args = ap.parse_args()
 
     data = args.data or benchmark_dir('Set14')
@@ -85,6 +102,8 @@ def main():
         err_g = (ours_g.cpu() - torch.tensor(ref_b, dtype=torch.float64)).abs().max().item()
         print(f'batch on {torch.cuda.get_device_name()}: {t_gpu * 1e3:.2f} ms ({t_skb / t_gpu:.1f}x skimage), '
               f'max |diff| {err_g:.1e}')
+
+    if args.lpips: lpips_timings(pairs, args.repeats)
 
     if max(err, err_b) > 1e-4:
         sys.exit(f'FAIL: percvae and scikit-image SSIM differ by {max(err, err_b):.1e} > 1e-4')
