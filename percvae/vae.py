@@ -9,6 +9,8 @@ import math
 import numbers
 from contextlib import contextmanager
 
+from fastcore.basics import patch
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -18,8 +20,8 @@ from .degradation import SRPairs, as_image, bicubic, degrade, imagenet_normalize
 
 # %% auto #0
 __all__ = ['ENCODER_INPUTS', 'reparameterize', 'kl_divergence', 'kl_per_channel', 'active_channels', 'kl_free_bits', 'ResBlock',
-           'SRVAE', 'evaluating', 'tiled_upscale', 'upscale_with', 'latent_report', 'PaperVAE', 'PaperSR',
-           'latent_means', 'latent_pca', 'latent_view', 'latent_explorer']
+           'SRVAE', 'evaluating', 'latent_report', 'PaperVAE', 'latent_means', 'latent_pca', 'latent_view',
+           'tiled_upscale', 'upscale_with', 'PaperSR', 'latent_explorer']
 
 # %% ../nbs/01_vae.ipynb #438d01b5
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -65,7 +67,7 @@ class ResBlock(nn.Module):
         self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
     def forward(self, x): return x + self.conv2(F.relu(self.conv1(x)))
 
-# %% ../nbs/01_vae.ipynb #5a670dfc
+# %% ../nbs/01_vae.ipynb #b72e73e2
 ENCODER_INPUTS = ('hr', 'lr')
 
 class SRVAE(nn.Module):
@@ -102,62 +104,66 @@ class SRVAE(nn.Module):
             raise ValueError(f"hr must be [B,3,h*{self.scale},w*{self.scale}] = {(lr.shape[0], 3, lr.shape[2] * self.scale, lr.shape[3] * self.scale)}"
                              f" for lr {tuple(lr.shape)}, got {tuple(hr.shape)} (was the model built for another scale?)")
 
-    def encode(self, lr: torch.Tensor, hr: torch.Tensor | None = None):
-        "LR features and the posterior `(features, mu, logvar)`, each `[B,*,h,w]`; `hr` is needed when `encoder='hr'`."
-        self._check(lr, hr)
-        f = self.features(lr)
-        if self.encoder_input == 'hr':
-            if hr is None: raise ValueError("this model's encoder needs the HR image: encode(lr, hr)")
-            x = torch.cat([f, F.pixel_unshuffle(hr - self.upsample(lr), self.scale)], 1)   # what bicubic misses
-        else: x = f
-        mu, logvar = self.encoder(x).chunk(2, dim=1)
-        return f, mu, logvar.clamp(-20.0, 10.0)
+# %% ../nbs/01_vae.ipynb #dbf60822
+@patch
+def encode(self: SRVAE, lr: torch.Tensor, hr: torch.Tensor | None = None):
+    "LR features and the posterior `(features, mu, logvar)`, each `[B,*,h,w]`; `hr` is needed when `encoder='hr'`."
+    self._check(lr, hr)
+    f = self.features(lr)
+    if self.encoder_input == 'hr':
+        if hr is None: raise ValueError("this model's encoder needs the HR image: encode(lr, hr)")
+        x = torch.cat([f, F.pixel_unshuffle(hr - self.upsample(lr), self.scale)], 1)   # what bicubic misses
+    else: x = f
+    mu, logvar = self.encoder(x).chunk(2, dim=1)
+    return f, mu, logvar.clamp(-20.0, 10.0)
 
-    def upsample(self, lr: torch.Tensor) -> torch.Tensor:
-        "Plain bicubic upsampling, unclamped: the base the decoder's residual is added to."
-        return F.interpolate(lr, scale_factor=self.scale, mode='bicubic', align_corners=False)
+@patch
+def upsample(self: SRVAE, lr: torch.Tensor) -> torch.Tensor:
+    "Plain bicubic upsampling, unclamped: the base the decoder's residual is added to."
+    return F.interpolate(lr, scale_factor=self.scale, mode='bicubic', align_corners=False)
 
-    def decode(self, lr: torch.Tensor, features: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        "`bicubic(lr) + residual`, clamped to [0,1] in eval mode (left free in training so every pixel gets a gradient)."
-        sr = self.upsample(lr) + self.decoder(torch.cat([features, z], 1))
-        return sr if self.training else sr.clamp(0, 1)
+@patch
+def decode(self: SRVAE, lr: torch.Tensor, features: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    "`bicubic(lr) + residual`, clamped to [0,1] in eval mode (left free in training so every pixel gets a gradient)."
+    sr = self.upsample(lr) + self.decoder(torch.cat([features, z], 1))
+    return sr if self.training else sr.clamp(0, 1)
 
-    def forward(self, lr: torch.Tensor, hr: torch.Tensor | None = None):
-        "`(sr, mu, logvar)`. With `hr` (or `encoder='lr'`): z from the posterior, sampled in training, its mean in eval. Without: z = 0, the prior's mean, and `mu`, `logvar` are the prior's zeros."
-        if hr is None and self.encoder_input == 'hr':
-            self._check(lr)
-            f = self.features(lr)
-            z = lr.new_zeros(lr.shape[0], self.latent_channels, lr.shape[2], lr.shape[3])
-            return self.decode(lr, f, z), z, torch.zeros_like(z)
-        f, mu, logvar = self.encode(lr, hr)
-        z = reparameterize(mu, logvar) if self.training else mu
-        return self.decode(lr, f, z), mu, logvar
-
-    def upscale(self, lr: torch.Tensor, tile: int | None = None) -> torch.Tensor:
-        "The SR image of `lr` (`[3,h,w]` or `[B,3,h,w]`) with z at the prior's mean: eval mode, no gradients, float32 in [0,1] on `lr`'s device; `tile`: LR tile side (section 3, `upscale_with`)."
-        return upscale_with(self, lambda b: self(b)[0], lr, tile, overlap=self.receptive_radius)
-
-    @torch.no_grad()
-    def sample(self, lr: torch.Tensor, n: int = 1, temperature: float = 1.0, shift: torch.Tensor | None = None,
-               generator: torch.Generator | None = None) -> torch.Tensor:
-        "`n` SR images for one LR image `[3,h,w]` (-> `[n,3,H,W]`) or a batch (-> `[n,B,3,H,W]`), z ~ N(`shift`, `temperature`^2 I) from the prior."
-        if temperature < 0: raise ValueError(f"temperature must be >= 0, got {temperature}")
-        single = lr.ndim == 3
-        lr = lr[None] if single else lr
+# %% ../nbs/01_vae.ipynb #e6624f54
+@patch
+def forward(self: SRVAE, lr: torch.Tensor, hr: torch.Tensor | None = None):
+    "`(sr, mu, logvar)`. With `hr` (or `encoder='lr'`): z from the posterior, sampled in training, its mean in eval. Without: z = 0, the prior's mean, and `mu`, `logvar` are the prior's zeros."
+    if hr is None and self.encoder_input == 'hr':
         self._check(lr)
         f = self.features(lr)
-        if self.encoder_input == 'lr':      # no HR-aware encoder: the model's own q(z | LR) plays the prior
-            _, mu, logvar = self.encode(lr)
-        else:
-            mu = lr.new_zeros(lr.shape[0], self.latent_channels, lr.shape[2], lr.shape[3]); logvar = torch.zeros_like(mu)
-        if shift is not None: mu = mu + shift.to(mu).view(1, -1, 1, 1)
-        outs = []
-        for _ in range(n):
-            eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
-            z = mu + temperature * torch.exp(0.5 * logvar) * eps
-            sr = self.decode(lr, f, z).clamp(0, 1)
-            outs.append(sr[0] if single else sr)
-        return torch.stack(outs)
+        z = lr.new_zeros(lr.shape[0], self.latent_channels, lr.shape[2], lr.shape[3])
+        return self.decode(lr, f, z), z, torch.zeros_like(z)
+    f, mu, logvar = self.encode(lr, hr)
+    z = reparameterize(mu, logvar) if self.training else mu
+    return self.decode(lr, f, z), mu, logvar
+
+# %% ../nbs/01_vae.ipynb #57f3b523
+@patch
+@torch.no_grad()
+def sample(self: SRVAE, lr: torch.Tensor, n: int = 1, temperature: float = 1.0, shift: torch.Tensor | None = None,
+           generator: torch.Generator | None = None) -> torch.Tensor:
+    "`n` SR images for one LR image `[3,h,w]` (-> `[n,3,H,W]`) or a batch (-> `[n,B,3,H,W]`), z ~ N(`shift`, `temperature`^2 I) from the prior."
+    if temperature < 0: raise ValueError(f"temperature must be >= 0, got {temperature}")
+    single = lr.ndim == 3
+    lr = lr[None] if single else lr
+    self._check(lr)
+    f = self.features(lr)
+    if self.encoder_input == 'lr':      # no HR-aware encoder: the model's own q(z | LR) plays the prior
+        _, mu, logvar = self.encode(lr)
+    else:
+        mu = lr.new_zeros(lr.shape[0], self.latent_channels, lr.shape[2], lr.shape[3]); logvar = torch.zeros_like(mu)
+    if shift is not None: mu = mu + shift.to(mu).view(1, -1, 1, 1)
+    outs = []
+    for _ in range(n):
+        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+        z = mu + temperature * torch.exp(0.5 * logvar) * eps
+        sr = self.decode(lr, f, z).clamp(0, 1)
+        outs.append(sr[0] if single else sr)
+    return torch.stack(outs)
 
 # %% ../nbs/01_vae.ipynb #8ec22d07
 @contextmanager
@@ -168,32 +174,6 @@ def evaluating(model: nn.Module):
     try:
         with torch.no_grad(): yield model
     finally: model.train(was_training)
-
-# %% ../nbs/01_vae.ipynb #87a09405
-def tiled_upscale(fn, lr: torch.Tensor, scale: int, tile: int, overlap: int = 0, multiple: int = 1) -> torch.Tensor:
-    "Apply `fn` (`[B,3,h,w]` -> `[B,3,sh,sw]`) to `lr` `[B,3,H,W]` in LR tiles of side `tile` (rounded up to a multiple of `multiple`) with `overlap` pixels of context on each side; the tiles' centres are stitched on `lr`'s device."
-    if isinstance(tile, bool) or not isinstance(tile, numbers.Integral) or tile < 1:
-        raise ValueError(f"tile must be a positive integer (LR pixels) or None for the whole image, got {tile!r}")
-    t, s = -(-int(tile) // multiple) * multiple, scale
-    B, _, h, w = lr.shape
-    out = torch.empty(B, 3, h * s, w * s, dtype=torch.float32, device=lr.device)
-    for y0 in range(0, h, t):
-        for x0 in range(0, w, t):
-            y1, x1 = min(y0 + t, h), min(x0 + t, w)
-            ya, xa = max(y0 - overlap, 0), max(x0 - overlap, 0)
-            sr = fn(lr[..., ya:min(y1 + overlap, h), xa:min(x1 + overlap, w)])
-            out[..., y0 * s:y1 * s, x0 * s:x1 * s] = sr[..., (y0 - ya) * s:(y1 - ya) * s, (x0 - xa) * s:(x1 - xa) * s]
-    return out
-
-def upscale_with(model: nn.Module, fn, lr: torch.Tensor, tile: int | None = None, overlap: int = 0, multiple: int = 1) -> torch.Tensor:
-    "What every `model.upscale` does: `fn(batch)` on `model`'s device in `evaluating(model)`, whole (`tile=None`) or tiled, as float32 in [0,1] on `lr`'s device and of `lr`'s rank."
-    check_image(lr, 'lr')
-    p = next(model.parameters())
-    run = lambda b: fn(b.to(p.device, p.dtype)).float().clamp(0, 1)
-    x = lr[None] if lr.ndim == 3 else lr
-    with evaluating(model):
-        sr = run(x).to(lr.device) if tile is None else tiled_upscale(run, x, model.scale, tile, overlap, multiple)
-    return sr[0] if lr.ndim == 3 else sr
 
 # %% ../nbs/01_vae.ipynb #5107a5f1
 def latent_report(model: SRVAE, lr: torch.Tensor, hr: torch.Tensor, metric, n: int = 4, threshold: float = 0.01,
@@ -242,6 +222,88 @@ class PaperVAE(nn.Module):
         else: z = mu
         return self.decoder(self.fc_dec(z)), mu, logvar
 
+# %% ../nbs/01_vae.ipynb #8eab9d2b
+def latent_means(model: SRVAE, images, patch: int = 8, *, mode: str = 'paper', sigma: float = 1.0) -> torch.Tensor:
+    "Posterior means of `model`'s latent for non-overlapping `patch`x`patch` LR patches of `images` (a folder, paths or a name->tensor dict): `[N, latent_channels]`."
+    if patch < 1: raise ValueError(f"patch must be >= 1, got {patch}")
+    pairs = SRPairs(images, model.scale, mode=mode, sigma=sigma, cache=False)   # one image at a time: a folder may be large
+    out = []
+    with evaluating(model):
+        for i in range(len(pairs.sources)):
+            lr, hr = pairs.pair(i)
+            if min(lr.shape[-2:]) < patch: continue
+            _, mu, _ = model.encode(lr[None], hr[None])
+            out.append(F.avg_pool2d(mu, patch).flatten(2).transpose(1, 2).reshape(-1, mu.shape[1]))
+    if not out: raise ValueError(f"no image is at least {patch} LR pixels on each side")
+    return torch.cat(out)
+
+def latent_pca(vectors: torch.Tensor, k: int = 2):
+    "Principal directions of `vectors` `[N, D]`: `(mean [D], directions [k, D] (unit rows), stds [k], projections [N, k])`."
+    if vectors.ndim != 2 or vectors.shape[0] < 2: raise ValueError(f"need at least 2 vectors [N, D], got shape {tuple(vectors.shape)}")
+    k = min(k, vectors.shape[1])
+    mean = vectors.mean(0)
+    _, s, vh = torch.linalg.svd(vectors - mean, full_matrices=False)
+    dirs = vh[:k]
+    return mean, dirs, s[:k] / math.sqrt(vectors.shape[0] - 1), (vectors - mean) @ dirs.T
+
+# %% ../nbs/01_vae.ipynb #31cbb6c1
+@torch.no_grad()
+def latent_view(model: SRVAE, lr: torch.Tensor, temperature: float = 1.0, coords=(), directions: torch.Tensor | None = None,
+                stds: torch.Tensor | None = None, projections: torch.Tensor | None = None, n: int = 4, seed: int = 0):
+    "Samples of `model` for one LR image with z ~ N(sum_k coords[k]*stds[k]*directions[k], T^2 I): returns `(figure, state)`, state holding `samples`, `spread`, `shift`."
+    import matplotlib.pyplot as plt
+    shift = torch.zeros(model.latent_channels)
+    if directions is not None:
+        for c, d, s in zip(coords, directions, stds if stds is not None else torch.ones(len(directions))): shift = shift + c * s * d
+    samples = model.sample(lr, n=n, temperature=temperature, shift=shift, generator=torch.Generator().manual_seed(seed))
+    spread = samples.std(0).mean(0) if n > 1 else torch.zeros(samples.shape[-2:])
+    cols = n + 1 + (projections is not None)
+    fig, axes = plt.subplots(1, cols, figsize=(2.6 * cols, 2.8))
+    for j in range(n):
+        axes[j].imshow(samples[j].permute(1, 2, 0).cpu()); axes[j].set_title(f'sample {j}', fontsize=8); axes[j].axis('off')
+    axes[n].imshow(spread.cpu(), cmap='magma'); axes[n].set_title(f'spread (mean {spread.mean():.4f})', fontsize=8); axes[n].axis('off')
+    if projections is not None:
+        ax = axes[n + 1]
+        ax.scatter(projections[:, 0].cpu(), projections[:, 1].cpu() if projections.shape[1] > 1 else torch.zeros(len(projections)), s=3, alpha=0.4)
+        c = list(coords) + [0.0, 0.0]                                   # where the shift sits, in the projection's units
+        s = list(stds) if stds is not None else [1.0, 1.0]
+        ax.scatter([c[0] * s[0]], [c[1] * (s[1] if len(s) > 1 else 1.0)], c='r', marker='x', s=60)
+        ax.set_title('patch means: PC1 vs PC2', fontsize=8); ax.tick_params(labelsize=6)
+    fig.suptitle(f'T = {temperature:.2f}, shift along PCs = {[round(float(c), 2) for c in coords]}', fontsize=9)
+    fig.tight_layout()
+    return fig, dict(samples=samples, spread=spread, shift=shift)
+
+# %% ../nbs/01_vae.ipynb #24d1c73a
+def tiled_upscale(fn, lr: torch.Tensor, scale: int, tile: int, overlap: int = 0, multiple: int = 1) -> torch.Tensor:
+    "Apply `fn` (`[B,3,h,w]` -> `[B,3,sh,sw]`) to `lr` `[B,3,H,W]` in LR tiles of side `tile` (rounded up to a multiple of `multiple`) with `overlap` pixels of context on each side; the tiles' centres are stitched on `lr`'s device."
+    if isinstance(tile, bool) or not isinstance(tile, numbers.Integral) or tile < 1:
+        raise ValueError(f"tile must be a positive integer (LR pixels) or None for the whole image, got {tile!r}")
+    t, s = -(-int(tile) // multiple) * multiple, scale
+    B, _, h, w = lr.shape
+    out = torch.empty(B, 3, h * s, w * s, dtype=torch.float32, device=lr.device)
+    for y0 in range(0, h, t):
+        for x0 in range(0, w, t):
+            y1, x1 = min(y0 + t, h), min(x0 + t, w)
+            ya, xa = max(y0 - overlap, 0), max(x0 - overlap, 0)
+            sr = fn(lr[..., ya:min(y1 + overlap, h), xa:min(x1 + overlap, w)])
+            out[..., y0 * s:y1 * s, x0 * s:x1 * s] = sr[..., (y0 - ya) * s:(y1 - ya) * s, (x0 - xa) * s:(x1 - xa) * s]
+    return out
+
+def upscale_with(model: nn.Module, fn, lr: torch.Tensor, tile: int | None = None, overlap: int = 0, multiple: int = 1) -> torch.Tensor:
+    "What every `model.upscale` does: `fn(batch)` on `model`'s device in `evaluating(model)`, whole (`tile=None`) or tiled, as float32 in [0,1] on `lr`'s device and of `lr`'s rank."
+    check_image(lr, 'lr')
+    p = next(model.parameters())
+    run = lambda b: fn(b.to(p.device, p.dtype)).float().clamp(0, 1)
+    x = lr[None] if lr.ndim == 3 else lr
+    with evaluating(model):
+        sr = run(x).to(lr.device) if tile is None else tiled_upscale(run, x, model.scale, tile, overlap, multiple)
+    return sr[0] if lr.ndim == 3 else sr
+
+@patch
+def upscale(self: SRVAE, lr: torch.Tensor, tile: int | None = None) -> torch.Tensor:
+    "The SR image of `lr` (`[3,h,w]` or `[B,3,h,w]`) with z at the prior's mean: eval mode, no gradients, float32 in [0,1] on `lr`'s device; `tile`: LR tile side (Appendix A, `upscale_with`)."
+    return upscale_with(self, lambda b: self(b)[0], lr, tile, overlap=self.receptive_radius)
+
 # %% ../nbs/01_vae.ipynb #b3b6fc11
 class PaperSR(nn.Module):
     "The paper's VAE as an SR model: bicubic-upsample the LR image to the HR size (ImageNet-normalised if `normalize`), then reconstruct it (no residual, sigmoid output)."
@@ -271,57 +333,7 @@ class PaperSR(nn.Module):
         "The SR image of `lr` (`[3,h,w]` or `[B,3,h,w]`, any size) by `tiled`, z the posterior mean, as `SRVAE.upscale`; `tile` is rounded up to whole model tiles."
         return upscale_with(self, self.tiled, lr, tile, overlap=0, multiple=self.vae.img_size // self.scale)
 
-# %% ../nbs/01_vae.ipynb #8eab9d2b
-def latent_means(model: SRVAE, images, patch: int = 8, *, mode: str = 'paper', sigma: float = 1.0) -> torch.Tensor:
-    "Posterior means of `model`'s latent for non-overlapping `patch`x`patch` LR patches of `images` (a folder, paths or a name->tensor dict): `[N, latent_channels]`."
-    if patch < 1: raise ValueError(f"patch must be >= 1, got {patch}")
-    pairs = SRPairs(images, model.scale, mode=mode, sigma=sigma, cache=False)   # one image at a time: a folder may be large
-    out = []
-    with evaluating(model):
-        for i in range(len(pairs.sources)):
-            lr, hr = pairs.pair(i)
-            if min(lr.shape[-2:]) < patch: continue
-            _, mu, _ = model.encode(lr[None], hr[None])
-            out.append(F.avg_pool2d(mu, patch).flatten(2).transpose(1, 2).reshape(-1, mu.shape[1]))
-    if not out: raise ValueError(f"no image is at least {patch} LR pixels on each side")
-    return torch.cat(out)
-
-def latent_pca(vectors: torch.Tensor, k: int = 2):
-    "Principal directions of `vectors` `[N, D]`: `(mean [D], directions [k, D] (unit rows), stds [k], projections [N, k])`."
-    if vectors.ndim != 2 or vectors.shape[0] < 2: raise ValueError(f"need at least 2 vectors [N, D], got shape {tuple(vectors.shape)}")
-    k = min(k, vectors.shape[1])
-    mean = vectors.mean(0)
-    _, s, vh = torch.linalg.svd(vectors - mean, full_matrices=False)
-    dirs = vh[:k]
-    return mean, dirs, s[:k] / math.sqrt(vectors.shape[0] - 1), (vectors - mean) @ dirs.T
-
-# %% ../nbs/01_vae.ipynb #05906b45
-@torch.no_grad()
-def latent_view(model: SRVAE, lr: torch.Tensor, temperature: float = 1.0, coords=(), directions: torch.Tensor | None = None,
-                stds: torch.Tensor | None = None, projections: torch.Tensor | None = None, n: int = 4, seed: int = 0):
-    "Samples of `model` for one LR image with z ~ N(sum_k coords[k]*stds[k]*directions[k], T^2 I): returns `(figure, state)`, state holding `samples`, `spread`, `shift`."
-    import matplotlib.pyplot as plt
-    shift = torch.zeros(model.latent_channels)
-    if directions is not None:
-        for c, d, s in zip(coords, directions, stds if stds is not None else torch.ones(len(directions))): shift = shift + c * s * d
-    samples = model.sample(lr, n=n, temperature=temperature, shift=shift, generator=torch.Generator().manual_seed(seed))
-    spread = samples.std(0).mean(0) if n > 1 else torch.zeros(samples.shape[-2:])
-    cols = n + 1 + (projections is not None)
-    fig, axes = plt.subplots(1, cols, figsize=(2.6 * cols, 2.8))
-    for j in range(n):
-        axes[j].imshow(samples[j].permute(1, 2, 0).cpu()); axes[j].set_title(f'sample {j}', fontsize=8); axes[j].axis('off')
-    axes[n].imshow(spread.cpu(), cmap='magma'); axes[n].set_title(f'spread (mean {spread.mean():.4f})', fontsize=8); axes[n].axis('off')
-    if projections is not None:
-        ax = axes[n + 1]
-        ax.scatter(projections[:, 0].cpu(), projections[:, 1].cpu() if projections.shape[1] > 1 else torch.zeros(len(projections)), s=3, alpha=0.4)
-        c = list(coords) + [0.0, 0.0]                                   # where the shift sits, in the projection's units
-        s = list(stds) if stds is not None else [1.0, 1.0]
-        ax.scatter([c[0] * s[0]], [c[1] * (s[1] if len(s) > 1 else 1.0)], c='r', marker='x', s=60)
-        ax.set_title('patch means: PC1 vs PC2', fontsize=8); ax.tick_params(labelsize=6)
-    fig.suptitle(f'T = {temperature:.2f}, shift along PCs = {[round(float(c), 2) for c in coords]}', fontsize=9)
-    fig.tight_layout()
-    return fig, dict(samples=samples, spread=spread, shift=shift)
-
+# %% ../nbs/01_vae.ipynb #f99395ae
 def latent_explorer(model: SRVAE, images, image: str | None = None, n: int = 4, patch: int = 8, crop: int = 64):
     "An ipywidgets panel: sliders for temperature and the two leading principal directions of `model`'s latent; shows samples, their spread and the patch-mean projection. Returns the widget (its `.state` holds the last arrays shown)."
     import ipywidgets as W
