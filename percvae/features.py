@@ -19,10 +19,10 @@ import torchvision
 from .degradation import IMAGENET_MEAN, IMAGENET_STD
 
 # %% auto #0
-__all__ = ['VGG_BLOCKS', 'VGG16_LAYERS', 'VGG19_LAYERS', 'ARCHS', 'RESNET18_LAYERS', 'vgg_layer_names', 'WeightsNotFoundError',
-           'RandomWeightsWarning', 'weights_file', 'load_state_dict_file', 'fetch_imagenet_weights',
-           'imagenet_state_dict', 'FeatureExtractor', 'VGGFeatures', 'ResNetFeatures', 'feature_extractor',
-           'imagenet_or_random', 'vgg_for_lesson', 'feature_distance']
+__all__ = ['VGG_BLOCKS', 'VGG16_LAYERS', 'VGG19_LAYERS', 'ARCHS', 'RESNET18_LAYERS', 'vgg_layer_names', 'FeatureExtractor',
+           'WeightsNotFoundError', 'RandomWeightsWarning', 'load_state_dict_file', 'VGGFeatures', 'ResNetFeatures',
+           'feature_extractor', 'feature_distance', 'weights_file', 'fetch_imagenet_weights', 'imagenet_state_dict',
+           'imagenet_or_random', 'vgg_for_lesson']
 
 # %% ../nbs/02_vgg_features.ipynb #06b2b903
 VGG_BLOCKS = {'vgg16': (2, 2, 3, 3, 3), 'vgg19': (2, 2, 4, 4, 4)}
@@ -41,68 +41,6 @@ def vgg_layer_names(blocks) -> dict[str, int]:
 
 VGG16_LAYERS = {k: v for k, v in vgg_layer_names(VGG_BLOCKS['vgg16']).items() if k.startswith('relu')}
 VGG19_LAYERS = {k: v for k, v in vgg_layer_names(VGG_BLOCKS['vgg19']).items() if k.startswith('relu')}
-
-# %% ../nbs/02_vgg_features.ipynb #cbfceec1
-class WeightsNotFoundError(FileNotFoundError):
-    "Pretrained weights that are neither in the cache nor downloadable."
-
-class RandomWeightsWarning(UserWarning):
-    "A feature network is randomly initialised: its features, and every distance computed with them, are untrained."
-
-ARCHS = ('vgg16', 'vgg19', 'resnet18')
-
-def _imagenet_weights(arch: str):
-    "torchvision's ImageNet weights enum for `arch`."
-    return {'vgg16': torchvision.models.VGG16_Weights.IMAGENET1K_V1, 'vgg19': torchvision.models.VGG19_Weights.IMAGENET1K_V1,
-            'resnet18': torchvision.models.ResNet18_Weights.IMAGENET1K_V1}[arch]
-
-def weights_file(arch: str = 'vgg16') -> Path:
-    "Where torchvision keeps (or would put) `arch`'s ImageNet weights: `<torch hub dir>/checkpoints/<file>`."
-    if arch not in ARCHS: raise ValueError(f"arch must be one of {ARCHS}, got {arch!r}")
-    return Path(torch.hub.get_dir()) / 'checkpoints' / _imagenet_weights(arch).url.rsplit('/', 1)[-1]
-
-def _reachable(url: str, timeout: float) -> bool:
-    "Whether a TCP connection to `url`'s host, or to the https proxy urllib would use, opens within `timeout` seconds (lookups included)."
-    ok = []
-    def probe():
-        import socket, urllib.request
-        host, port = urlparse(url).hostname, 443
-        proxy = urllib.request.getproxies().get('https')
-        if proxy and not urllib.request.proxy_bypass_environment(host):
-            p = urlparse(proxy if '://' in proxy else f'http://{proxy}'); host, port = p.hostname, p.port or 80
-        try: socket.create_connection((host, port), timeout=timeout).close(); ok.append(True)
-        except OSError: pass
-    t = threading.Thread(target=probe, daemon=True)
-    t.start(); t.join(timeout)
-    return bool(ok)
-
-# %% ../nbs/02_vgg_features.ipynb #cbfceec2
-def load_state_dict_file(path) -> dict:
-    "A state dict read with `torch.load(weights_only=True)`, or a `ValueError` naming the file if it is not one."
-    path = Path(path)
-    if not path.is_file(): raise WeightsNotFoundError(f"no weights file at {path}")
-    try: sd = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{path} is not a readable PyTorch state dict ({type(e).__name__}: {e})") from e
-    if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
-        raise ValueError(f"{path} does not hold a state dict (a dict of tensors), but a {type(sd).__name__}")
-    return sd
-
-def fetch_imagenet_weights(arch: str = 'vgg16', timeout: float = 3.0, progress: bool = True) -> Path:
-    "The file of `arch`'s ImageNet weights in torch's cache, downloaded into it once by `torch.hub` (hash checked) if missing; offline, a `WeightsNotFoundError` within `timeout` seconds that names the file and the folder."
-    w, path = _imagenet_weights(arch), weights_file(arch)
-    if path.is_file(): return path
-    help = (f"ImageNet weights for {arch} are not in torch's cache and cannot be downloaded. Download {w.url} on a machine with "
-            f"internet and put the file {path.name} in {path.parent}/ (or set $TORCH_HOME so that <TORCH_HOME>/hub/checkpoints/{path.name} "
-            f"exists); or pass weights=None for a randomly initialised, untrained {arch}, or weights='path/to/{path.name}'.")
-    if not _reachable(w.url, timeout): raise WeightsNotFoundError(help)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try: torch.hub.download_url_to_file(w.url, str(path), hash_prefix=torch.hub.HASH_REGEX.search(path.name).group(1), progress=progress)
-    except Exception as e: raise WeightsNotFoundError(f"{help} (download failed: {type(e).__name__}: {e})") from e
-    return path
-
-def imagenet_state_dict(arch: str = 'vgg16', timeout: float = 3.0) -> dict:
-    "ImageNet weights of `arch` from torch's cache, downloaded into it first if need be; offline, a `WeightsNotFoundError` within `timeout` seconds."
-    return load_state_dict_file(fetch_imagenet_weights(arch, timeout))
 
 # %% ../nbs/02_vgg_features.ipynb #b005d0f1
 def _select(layers, taps: dict, arch: str):
@@ -151,6 +89,25 @@ class FeatureExtractor(nn.Module):
         return {l: out[l] for l in self.layers}
 
     def extra_repr(self): return f"arch={self.arch!r}, layers={self.layers}, weights={self.weights!r}"
+
+# %% ../nbs/02_vgg_features.ipynb #69ae989b
+class WeightsNotFoundError(FileNotFoundError):
+    "Pretrained weights that are neither in the cache nor downloadable."
+
+class RandomWeightsWarning(UserWarning):
+    "A feature network is randomly initialised: its features, and every distance computed with them, are untrained."
+
+ARCHS = ('vgg16', 'vgg19', 'resnet18')
+
+def load_state_dict_file(path) -> dict:
+    "A state dict read with `torch.load(weights_only=True)`, or a `ValueError` naming the file if it is not one."
+    path = Path(path)
+    if not path.is_file(): raise WeightsNotFoundError(f"no weights file at {path}")
+    try: sd = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e: raise ValueError(f"{path} is not a readable PyTorch state dict ({type(e).__name__}: {e})") from e
+    if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
+        raise ValueError(f"{path} does not hold a state dict (a dict of tensors), but a {type(sd).__name__}")
+    return sd
 
 # %% ../nbs/02_vgg_features.ipynb #7dfda739
 RESNET18_LAYERS = {'relu': 2, 'layer1': 4, 'layer2': 5, 'layer3': 6, 'layer4': 7}
@@ -214,6 +171,58 @@ def feature_extractor(arch: str = 'vgg16', layers=('relu3_3',), weights='imagene
     if arch == 'resnet18': return ResNetFeatures(layers, arch=arch, weights=weights, seed=seed)
     raise ValueError(f"arch must be one of {ARCHS}, got {arch!r}")
 
+# %% ../nbs/02_vgg_features.ipynb #c3048b96
+@torch.no_grad()
+def feature_distance(extractor: FeatureExtractor, a: torch.Tensor, b: torch.Tensor) -> dict[str, torch.Tensor]:
+    "Per-layer feature MSE normalised by C*H*W (the paper's formula), one value per image pair: `{layer: [B]}`."
+    a, b = (t[None] if t.ndim == 3 else t for t in (a, b))
+    fa, fb = extractor(a), extractor(b)
+    return {l: (fa[l] - fb[l]).pow(2).flatten(1).mean(1) for l in fa}
+
+# %% ../nbs/02_vgg_features.ipynb #b58525bf
+def _imagenet_weights(arch: str):
+    "torchvision's ImageNet weights enum for `arch`."
+    return {'vgg16': torchvision.models.VGG16_Weights.IMAGENET1K_V1, 'vgg19': torchvision.models.VGG19_Weights.IMAGENET1K_V1,
+            'resnet18': torchvision.models.ResNet18_Weights.IMAGENET1K_V1}[arch]
+
+def weights_file(arch: str = 'vgg16') -> Path:
+    "Where torchvision keeps (or would put) `arch`'s ImageNet weights: `<torch hub dir>/checkpoints/<file>`."
+    if arch not in ARCHS: raise ValueError(f"arch must be one of {ARCHS}, got {arch!r}")
+    return Path(torch.hub.get_dir()) / 'checkpoints' / _imagenet_weights(arch).url.rsplit('/', 1)[-1]
+
+def _reachable(url: str, timeout: float) -> bool:
+    "Whether a TCP connection to `url`'s host, or to the https proxy urllib would use, opens within `timeout` seconds (lookups included)."
+    ok = []
+    def probe():
+        import socket, urllib.request
+        host, port = urlparse(url).hostname, 443
+        proxy = urllib.request.getproxies().get('https')
+        if proxy and not urllib.request.proxy_bypass_environment(host):
+            p = urlparse(proxy if '://' in proxy else f'http://{proxy}'); host, port = p.hostname, p.port or 80
+        try: socket.create_connection((host, port), timeout=timeout).close(); ok.append(True)
+        except OSError: pass
+    t = threading.Thread(target=probe, daemon=True)
+    t.start(); t.join(timeout)
+    return bool(ok)
+
+# %% ../nbs/02_vgg_features.ipynb #f6561037
+def fetch_imagenet_weights(arch: str = 'vgg16', timeout: float = 3.0, progress: bool = True) -> Path:
+    "The file of `arch`'s ImageNet weights in torch's cache, downloaded into it once by `torch.hub` (hash checked) if missing; offline, a `WeightsNotFoundError` within `timeout` seconds that names the file and the folder."
+    w, path = _imagenet_weights(arch), weights_file(arch)
+    if path.is_file(): return path
+    help = (f"ImageNet weights for {arch} are not in torch's cache and cannot be downloaded. Download {w.url} on a machine with "
+            f"internet and put the file {path.name} in {path.parent}/ (or set $TORCH_HOME so that <TORCH_HOME>/hub/checkpoints/{path.name} "
+            f"exists); or pass weights=None for a randomly initialised, untrained {arch}, or weights='path/to/{path.name}'.")
+    if not _reachable(w.url, timeout): raise WeightsNotFoundError(help)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try: torch.hub.download_url_to_file(w.url, str(path), hash_prefix=torch.hub.HASH_REGEX.search(path.name).group(1), progress=progress)
+    except Exception as e: raise WeightsNotFoundError(f"{help} (download failed: {type(e).__name__}: {e})") from e
+    return path
+
+def imagenet_state_dict(arch: str = 'vgg16', timeout: float = 3.0) -> dict:
+    "ImageNet weights of `arch` from torch's cache, downloaded into it first if need be; offline, a `WeightsNotFoundError` within `timeout` seconds."
+    return load_state_dict_file(fetch_imagenet_weights(arch, timeout))
+
 # %% ../nbs/02_vgg_features.ipynb #f1a2c3d5
 def imagenet_or_random(arch: str = 'vgg16', layers=('relu3_3',), *, seed: int = 0, timeout: float = 3.0) -> FeatureExtractor:
     "`arch` at `layers` with ImageNet weights if they can be had (torch's cache, else downloaded into it), else randomly initialised from `seed` with a loud `RandomWeightsWarning`; `.weights` says which. For lessons and yardsticks; training asks for `weights='imagenet'` and stops without them."
@@ -235,11 +244,3 @@ def vgg_for_lesson(layers=('relu1_2', 'relu2_2', 'relu3_3', 'relu4_3', 'relu5_3'
     else: print(f"{arch}: RANDOMLY INITIALISED WEIGHTS (seed {seed}; {weights_file(arch).name} is not in {weights_file(arch).parent} "
                 "and cannot be downloaded): every feature below comes from an untrained network")
     return ext
-
-# %% ../nbs/02_vgg_features.ipynb #c3048b96
-@torch.no_grad()
-def feature_distance(extractor: FeatureExtractor, a: torch.Tensor, b: torch.Tensor) -> dict[str, torch.Tensor]:
-    "Per-layer feature MSE normalised by C*H*W (the paper's formula), one value per image pair: `{layer: [B]}`."
-    a, b = (t[None] if t.ndim == 3 else t for t in (a, b))
-    fa, fb = extractor(a), extractor(b)
-    return {l: (fa[l] - fb[l]).pow(2).flatten(1).mean(1) for l in fa}
