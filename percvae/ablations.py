@@ -5,21 +5,24 @@
 # %% ../nbs/06_ablations.ipynb #92bb0284
 from __future__ import annotations
 
+import json
 import math
 import os
+import statistics
 from pathlib import Path
 
 from .config import PRESETS
 from .degradation import load_image
 from .measure import CROP
 from .metrics import LITERATURE_BICUBIC
-from .runner import load_records, run_spec
+from .runner import key_settings, load_records, run_spec
 
 # %% auto #0
-__all__ = ['ABLATION_BASE', 'ALPHAS', 'GAMMAS', 'FEATURE_CHOICES', 'KL_CHOICES', 'RANDOM_NOTE', 'LITERATURE_SRCNN', 'TABLE_BEGIN',
-           'TABLE_END', 'paper_chain', 'tradeoff_grid', 'feature_runs', 'kl_runs', 'results_runs', 'all_runs',
-           'chain_values', 'chain_figure', 'pareto_front', 'tradeoff_figure', 'crops_figure', 'features_figure',
-           'kl_figure', 'tradeoff_explorer', 'results_table', 'table_in']
+__all__ = ['ABLATION_BASE', 'ALPHAS', 'GAMMAS', 'FEATURE_CHOICES', 'KL_CHOICES', 'SEEDS', 'SEEDED', 'RANDOM_NOTE', 'STUDY_NAMES',
+           'LITERATURE_SRCNN', 'TABLE_BEGIN', 'TABLE_END', 'paper_chain', 'tradeoff_grid', 'feature_runs', 'kl_runs',
+           'results_runs', 'seed_runs', 'all_runs', 'over_seeds', 'seed_noise', 'chain_values', 'chain_figure',
+           'pareto_front', 'tradeoff_figure', 'crops_figure', 'features_figure', 'kl_figure',
+           'perception_distortion_figure', 'tradeoff_explorer', 'results_table', 'table_in']
 
 # %% ../nbs/06_ablations.ipynb #62a0bd8b
 ABLATION_BASE = dict(data='samples', scale=2, mode='paper', steps=400, batch_size=8, patch=64, lr=2e-3, channels=32, blocks=4,
@@ -68,9 +71,55 @@ def results_runs(scales=(2, 4), modes=('paper', 'bicubic'), gamma: float = 0.8) 
     return [run_spec(f'quick-x{s}-{m}-{"perceptual" if g else "pixel"}', 'results', f'x{s} {m} {"perceptual" if g else "pixel"}', q,
                      scale=s, mode=m, gamma=g) for s in scales for m in modes for g in (0.0, gamma)]
 
+# %% ../nbs/06_ablations.ipynb #a1c5e7d1
+SEEDS = (1, 2)                    # seed 0 is every study's own run
+SEEDED = ('paper-fix-normalisation', 'paper-fix-reparam', 'srvae-paper-loss', 'srvae-recommended',
+          'grid-a0.1-g0', 'grid-a0.3-g0', 'grid-a1-g0', 'grid-a3-g0', 'grid-a1-g0.3', 'grid-a1-g3', 'grid-a1-g30', 'grid-a0.1-g3',
+          'feat-vgg16-relu1_2', 'feat-vgg16-relu2_2', 'feat-vgg16-relu3_3', 'feat-vgg16-relu4_3', 'feat-resnet18-layer2',
+          'kl-0.001-warmup100', 'kl-0.01-warmup100', 'kl-0.01-warmup0', 'kl-0.1-warmup100', 'kl-1-warmup100')
+
+def seed_runs(names=SEEDED, seeds=SEEDS, base: dict | None = None) -> list[dict]:
+    "The runs called `names` again at each of `seeds`, named `NAME-sSEED`, with their group and label: the repeats that measure the seed noise."
+    runs = {s['name']: s for s in paper_chain(base) + tradeoff_grid(base=base) + feature_runs(base=base) + kl_runs(base=base)}
+    return [run_spec(f'{n}-s{seed}', runs[n]['group'], runs[n]['label'], runs[n]['config'], seed=seed) for n in names for seed in seeds]
+
 def all_runs() -> list[dict]:
     "Every recorded run of this lesson, in the order they are run."
-    return paper_chain() + tradeoff_grid() + feature_runs() + kl_runs() + results_runs()
+    return paper_chain() + tradeoff_grid() + feature_runs() + kl_runs() + results_runs() + seed_runs()
+
+# %% ../nbs/06_ablations.ipynb #a1c5e7d3
+def _summary(vals: list[float]) -> dict:
+    return dict(mean=statistics.fmean(vals), std=statistics.stdev(vals) if len(vals) > 1 else 0.0, lo=min(vals), hi=max(vals))
+
+def over_seeds(recs: list[dict]) -> list[dict]:
+    "`recs` grouped by their settings (`key_settings`) but the seed, in order of first appearance: each group's `runs` by seed, `n`, `seeds`, and `mean`, `std` (n - 1; 0 for one run), `lo`, `hi` of every number in the runs' metrics, and of `step_ms`. A record shared under two names counts once; failed runs are left out."
+    groups, seen = {}, set()
+    for r in recs:
+        if 'metrics' not in r or r.get('key', id(r)) in seen: continue
+        seen.add(r.get('key', id(r)))
+        groups.setdefault(json.dumps({k: v for k, v in key_settings(r['config']).items() if k != 'seed'}), []).append(r)   # as run_key sees it
+    out = []
+    for runs in groups.values():
+        runs = sorted(runs, key=lambda r: r['config'].get('seed', 0))
+        vals = [{**r['metrics'], **({'step_ms': r['step_ms']} if 'step_ms' in r else {})} for r in runs]
+        keys = [k for k, v in vals[0].items() if isinstance(v, (int, float)) and all(isinstance(x.get(k), (int, float)) for x in vals)]
+        s = {k: _summary([float(x[k]) for x in vals]) for k in keys}
+        out.append(dict(name=runs[0]['name'], group=runs[0]['group'], label=runs[0]['label'], config=runs[0]['config'], runs=runs, n=len(runs),
+                        seeds=[r['config'].get('seed', 0) for r in runs], **{q: {k: s[k][q] for k in keys} for q in ('mean', 'std', 'lo', 'hi')}))
+    return out
+
+def seed_noise(stats: list[dict], k: str = 'psnr') -> dict:
+    "The seed noise of metric `k` over the groups of `stats` run at more than one seed: how many groups and runs, the pooled standard deviation `sd`, and the widest min-max `range` with the `widest` group's label."
+    rep = [s for s in stats if s['n'] > 1]
+    if not rep: return dict(groups=0, runs=0, sd=math.nan, range=math.nan, widest=None)
+    sd = math.sqrt(sum((s['n'] - 1) * s['std'][k] ** 2 for s in rep) / sum(s['n'] - 1 for s in rep))
+    w = max(rep, key=lambda s: s['hi'][k] - s['lo'][k])
+    return dict(groups=len(rep), runs=sum(s['n'] for s in rep), sd=sd, range=w['hi'][k] - w['lo'][k], widest=w['label'])
+
+def _bar(stats: list[dict], k: str):
+    "The means of `k` and their distances down to the min and up to the max, as matplotlib's `xerr`/`yerr` want them."
+    m = [s['mean'][k] for s in stats]
+    return m, [[max(0.0, x - s['lo'][k]) for x, s in zip(m, stats)], [max(0.0, s['hi'][k] - x) for x, s in zip(m, stats)]]   # never below 0 by rounding
 
 # %% ../nbs/06_ablations.ipynb #87f4612f
 RANDOM_NOTE = 'perceptual terms: RANDOMLY INITIALISED feature networks (no ImageNet weights on this machine)'
@@ -84,25 +133,31 @@ def _budget(r) -> str:
     c = r['config']
     return f"x{c['scale']} {c['mode']} degradation, {c['steps']} steps x {c['batch_size']} patches of {c['patch']}px, {r['machine']}"
 
-def chain_values(recs: list[dict]) -> list[tuple[str, float]]:
-    "(label, dB) for the chain's bars: the first run by the paper's metric, then every run by held-out Y-PSNR."
-    if not recs: return []
-    return [('as published\n(paper metric)', recs[0]['metrics']['paper_metric']), ('fix the metric\n(Y-PSNR vs HR)', recs[0]['metrics']['psnr'])] + \
-           [(r['label'].replace(' (', '\n('), r['metrics']['psnr']) for r in recs[1:]]
+def chain_values(recs: list[dict]) -> list[tuple[str, float, float, float, int]]:
+    "(label, mean, min, max, seeds) in dB for the chain's bars, over each run's seeds: the first run by the paper's metric, then every run by held-out Y-PSNR."
+    st = over_seeds(recs)
+    if not st: return []
+    bar = lambda label, s, k: (label, s['mean'][k], s['lo'][k], s['hi'][k], s['n'])
+    return [bar('as published\n(paper metric)', st[0], 'paper_metric'), bar('fix the metric\n(Y-PSNR vs HR)', st[0], 'psnr')] + \
+           [bar(s['label'].replace(' (', '\n('), s, 'psnr') for s in st[1:]]
 
 # %% ../nbs/06_ablations.ipynb #c3780466
 def chain_figure(recs: list[dict]):
-    "Bar chart of the paper -> working-model chain, with the measured value of every bar and bicubic as a line."
+    "Bar chart of the paper -> working-model chain: each bar the mean over its run's seeds, the min-max range as an error bar where there are several, the values written on it; bicubic as a line."
     import matplotlib.pyplot as plt
     vals = chain_values(recs)
-    fig, ax = plt.subplots(figsize=(11, 4.2))
-    bars = ax.bar(range(len(vals)), [v for _, v in vals], color=['#b22222'] + ['#999999'] * 3 + ['#4682b4'] * (len(vals) - 4))
-    for b, (_, v) in zip(bars, vals): ax.text(b.get_x() + b.get_width() / 2, max(v, 0) + 0.4, f'{v:.2f} dB', ha='center', fontsize=9)
+    fig, ax = plt.subplots(figsize=(11, 4.4))
+    bars = ax.bar(range(len(vals)), [v for _, v, *_ in vals], color=['#b22222'] + ['#999999'] * 3 + ['#4682b4'] * (len(vals) - 4))
+    rep = [(i, v, lo, hi) for i, (_, v, lo, hi, n) in enumerate(vals) if n > 1]
+    if rep: ax.errorbar([i for i, *_ in rep], [v for _, v, _, _ in rep], yerr=[[v - lo for _, v, lo, _ in rep], [hi - v for _, v, _, hi in rep]],
+                        fmt='none', ecolor='k', capsize=6, lw=1.2)
+    for b, (_, v, lo, hi, n) in zip(bars, vals):
+        ax.text(b.get_x() + b.get_width() / 2, max(hi, 0) + 0.4, f'{v:.2f} dB' + (f'\n{lo:.2f}-{hi:.2f}, {n} seeds' if n > 1 else ''), ha='center', fontsize=8.5)
     bi = recs[0]['metrics']['bicubic_psnr']
     ax.axhline(bi, color='k', ls='--', lw=1); ax.text(-0.4, bi + 0.4, f'bicubic {bi:.2f} dB', ha='left', fontsize=9)
-    ax.set_xticks(range(len(vals)), [l for l, _ in vals], fontsize=8.5); ax.set_ylabel('dB'); ax.set_ylim(min(0, *[v for _, v in vals]) - 1, bi + 5)
-    ax.set_title(f"From the paper's 1.3 dB to a working model, one change per bar (held-out Y-PSNR, crop {recs[0]['config']['scale']})\n"
-                 f"{_budget(recs[0])}; {_weights_note(recs)}", fontsize=9)
+    ax.set_xticks(range(len(vals)), [l for l, *_ in vals], fontsize=8.5); ax.set_ylabel('dB'); ax.set_ylim(min(0, *[v for _, v, *_ in vals]) - 1, bi + 8)
+    ax.set_title(f"From the paper's 1.3 dB to a working model, one change per bar (held-out Y-PSNR, crop {recs[0]['config']['scale']}; "
+                 f"mean over seeds, bars min-max)\n{_budget(recs[0])}; {_weights_note(recs)}", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -114,37 +169,53 @@ def pareto_front(points) -> list[int]:
         if not any((c2 <= c and g2 >= g) and (c2 < c or g2 > g) for j, (c2, g2) in enumerate(points) if j != i): idx.append(i)
     return sorted(idx, key=lambda i: points[i][0])
 
-# %% ../nbs/06_ablations.ipynb #6b80cc1e
-def tradeoff_figure(recs: list[dict]):
-    "Held-out Y-PSNR and SSIM against the feature distance for the alpha/gamma grid (Pareto front drawn), and PSNR over the grid as a heat map."
+# %% ../nbs/06_ablations.ipynb #a1c5e7dd
+def _heatmap(ax, st: list[dict], alphas: list, gammas: list):
+    "The mean held-out Y-PSNR of each (alpha, gamma) setting in `st` as a heat map on `ax`, with ± half its seeds' min-max range where repeated."
     import matplotlib.pyplot as plt
     import numpy as np
-    alphas = sorted({r['config']['alpha'] for r in recs}); gammas = sorted({r['config']['gamma'] for r in recs})
-    m = lambda r, k: r['metrics'][k]
-    fig, axs = plt.subplots(1, 3, figsize=(15, 4.4))
+    grid, half = np.full((len(alphas), len(gammas)), np.nan), {}
+    for s in st:
+        i, j = alphas.index(s['config']['alpha']), gammas.index(s['config']['gamma'])
+        grid[i, j] = s['mean']['psnr']
+        if s['n'] > 1: half[i, j] = (s['hi']['psnr'] - s['lo']['psnr']) / 2
+    im = ax.imshow(grid, cmap='magma', origin='lower')
+    for (i, j), v in np.ndenumerate(grid):
+        ax.text(j, i, f'{v:.2f}' + (f'\n±{half[i, j]:.2f}' if (i, j) in half else ''), ha='center', va='center',
+                color='w' if v < np.nanmean(grid) else 'k', fontsize=8.5)
+    ax.set_xticks(range(len(gammas)), [f'{g:g}' for g in gammas]); ax.set_yticks(range(len(alphas)), [f'{a:g}' for a in alphas])
+    ax.set_xlabel('gamma'); ax.set_ylabel('alpha'); ax.set_title('held-out Y-PSNR (dB), mean over seeds; ± half the min-max range', fontsize=8)
+    plt.colorbar(im, ax=ax)
+
+# %% ../nbs/06_ablations.ipynb #6b80cc1e
+def tradeoff_figure(recs: list[dict]):
+    "Held-out Y-PSNR and SSIM against the feature distance for the alpha/gamma grid (each setting's mean over its seeds, min-max bars where repeated, the Pareto front of the means), and the mean PSNR over the grid as a heat map."
+    import matplotlib.pyplot as plt
+    st = over_seeds(recs)
+    alphas = sorted({s['config']['alpha'] for s in st}); gammas = sorted({s['config']['gamma'] for s in st})
+    fig, axs = plt.subplots(1, 3, figsize=(15, 4.6))
     cmap = plt.get_cmap('viridis')
-    ratios = [r['config']['gamma'] / r['config']['alpha'] for r in recs]
+    ratios = [s['config']['gamma'] / s['config']['alpha'] for s in st]
     pos = [x for x in ratios if x > 0] or [1.0]
     norm = plt.matplotlib.colors.LogNorm(min(pos), max(pos))
+    rep = [s for s in st if s['n'] > 1]
     for ax, k in zip(axs[:2], ('psnr', 'ssim')):
-        pts = [(m(r, 'feature_distance'), m(r, k)) for r in recs]
-        for r, (x, y), q in zip(recs, pts, ratios):
-            ax.scatter(x, y, color=cmap(norm(q)) if q > 0 else '0.6', marker='osD^'[alphas.index(r['config']['alpha']) % 4], s=50, edgecolor='k', lw=0.5)
+        pts = [(s['mean']['feature_distance'], s['mean'][k]) for s in st]
+        for s, (x, y), q in zip(st, pts, ratios):
+            ax.scatter(x, y, color=cmap(norm(q)) if q > 0 else '0.6', marker='osD^'[alphas.index(s['config']['alpha']) % 4], s=50, edgecolor='k', lw=0.5, zorder=3)
+        if rep:
+            (x, xe), (y, ye) = _bar(rep, 'feature_distance'), _bar(rep, k)
+            ax.errorbar(x, y, xerr=xe, yerr=ye, fmt='none', ecolor='0.25', lw=0.8, capsize=2, zorder=2, label=f"min-max over {max(s['n'] for s in rep)} seeds")
         front = pareto_front(pts)
-        ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], 'r-', lw=1.2, label='Pareto front')
+        ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], 'r-', lw=1.2, label='Pareto front (means)')
         ax.set_xlabel('feature distance to HR (yardstick VGG16 relu3_3)'); ax.set_ylabel(f"held-out {'Y-PSNR (dB)' if k == 'psnr' else 'SSIM'}")
-        ax.set_title(f"bicubic: {m(recs[0], f'bicubic_{k}'):.4g}, distance {m(recs[0], 'bicubic_feature_distance'):.3g} (off the axes)", fontsize=8)
+        b = st[0]['mean']
+        ax.set_title(f"bicubic: {b[f'bicubic_{k}']:.4g}, distance {b['bicubic_feature_distance']:.3g} (off the axes)", fontsize=8)
     for a in alphas: axs[0].scatter([], [], marker='osD^'[alphas.index(a) % 4], color='w', edgecolor='k', label=f'alpha {a:g}')
     axs[0].scatter([], [], color='0.6', label='gamma 0'); axs[0].legend(fontsize=7, ncol=2)
     fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axs[1], label='gamma / alpha')
-    grid = np.full((len(alphas), len(gammas)), np.nan)
-    for r in recs: grid[alphas.index(r['config']['alpha']), gammas.index(r['config']['gamma'])] = m(r, 'psnr')
-    im = axs[2].imshow(grid, cmap='magma', origin='lower')
-    for i in range(len(alphas)):
-        for j in range(len(gammas)): axs[2].text(j, i, f'{grid[i, j]:.2f}', ha='center', va='center', color='w' if grid[i, j] < np.nanmean(grid) else 'k', fontsize=9)
-    axs[2].set_xticks(range(len(gammas)), [f'{g:g}' for g in gammas]); axs[2].set_yticks(range(len(alphas)), [f'{a:g}' for a in alphas])
-    axs[2].set_xlabel('gamma'); axs[2].set_ylabel('alpha'); axs[2].set_title('held-out Y-PSNR (dB)', fontsize=9); fig.colorbar(im, ax=axs[2])
-    fig.suptitle(f"alpha/gamma grid: {_budget(recs[0])}\n{_weights_note(recs)}", fontsize=9)
+    _heatmap(axs[2], st, alphas, gammas)
+    fig.suptitle(f"alpha/gamma grid: {_budget(st[0]['runs'][0])}\n{_weights_note(recs)}", fontsize=9)
     fig.tight_layout()
     return fig
 
@@ -169,54 +240,107 @@ def crops_figure(recs: list[dict], folder, ncols: int | None = None):
     return fig
 
 # %% ../nbs/06_ablations.ipynb #86b418a9
-def features_figure(recs: list[dict], reference: dict | None = None):
-    "Held-out Y-PSNR, feature distance (yardstick) and ms per step for each feature choice; dotted: the `reference` run (e.g. pixel loss only)."
+def features_figure(recs: list[dict], reference: list[dict] | None = None):
+    "Held-out Y-PSNR and feature distance (yardstick; mean over seeds, min-max bars where repeated) and ms per step (the first seed's run) for each feature choice; dotted: the mean of the `reference` runs (e.g. pixel loss only)."
     import matplotlib.pyplot as plt
-    labels = [r['label'] for r in recs]
-    cols = [('psnr', 'held-out Y-PSNR (dB)'), ('feature_distance', 'feature distance (yardstick)'), (None, 'ms per training step')]
-    fig, axs = plt.subplots(1, 3, figsize=(14, 0.45 * len(recs) + 1.8), sharey=True)
+    st, ref = over_seeds(recs), (over_seeds(reference)[0] if reference else None)
+    first = lambda s, k: s['mean'][k] if k != 'step_ms' else s['runs'][0]['step_ms']   # timings from one quiet run, not mean of busy ones
+    cols = [('psnr', 'held-out Y-PSNR (dB)'), ('feature_distance', 'feature distance (yardstick)'), ('step_ms', 'ms per training step')]
+    fig, axs = plt.subplots(1, 3, figsize=(14, 0.45 * len(st) + 1.8), sharey=True)
+    rep = [i for i, s in enumerate(st) if s['n'] > 1]
     for ax, (k, t) in zip(axs, cols):
-        v = [r['metrics'][k] if k else r['step_ms'] for r in recs]
+        v = [first(s, k) for s in st]
         ax.barh(range(len(v)), v, color='#4682b4')
-        for i, x in enumerate(v): ax.text(x, i, f' {x:.2f}' if k == 'psnr' else f' {x:.3g}', va='center', fontsize=8)
+        hi = [s['hi'][k] if k != 'step_ms' else x for s, x in zip(st, v)]
+        if k != 'step_ms' and rep:
+            _, err = _bar([st[i] for i in rep], k)
+            ax.errorbar([v[i] for i in rep], rep, xerr=err, fmt='none', ecolor='k', capsize=3, lw=1)
+        for i, (x, h) in enumerate(zip(v, hi)): ax.text(h, i, f' {x:.2f}' if k == 'psnr' else f' {x:.3g}', va='center', fontsize=8)
         ax.set_title(t, fontsize=9)
-        ref = (reference['metrics'][k] if k else reference['step_ms']) if reference else None
-        if ref is not None: ax.axvline(ref, color='k', ls=':', lw=1.2, label=f"{reference['label']}: {ref:.3g}")
-        if k: ax.set_xlim(min(v + [ref or v[0]]) * 0.985 if k == 'psnr' else 0, max(v + [ref or v[0]]) * (1.01 if k == 'psnr' else 1.15))
-        if ref is not None: ax.legend(fontsize=7, loc='lower right')
-    axs[0].set_yticks(range(len(labels)), labels, fontsize=8); axs[0].invert_yaxis()
-    b = recs[0]['metrics']
-    fig.suptitle(f"Feature choice at alpha 1, gamma 3 (bicubic: {b['bicubic_psnr']:.2f} dB, distance {b['bicubic_feature_distance']:.3g}). {_budget(recs[0])}\n{_weights_note(recs)}", fontsize=9)
+        r = first(ref, k) if ref else None
+        if r is not None: ax.axvline(r, color='k', ls=':', lw=1.2, label=f"{ref['label']}" + (f" ({ref['n']} seeds)" if ref['n'] > 1 and k != 'step_ms' else '') + f": {r:.3g}")
+        lo = [s['lo'][k] if k != 'step_ms' else 0 for s in st]
+        if k != 'step_ms': ax.set_xlim(min(lo + [r or v[0]]) * 0.985 if k == 'psnr' else 0, max(hi + [r or v[0]]) * (1.01 if k == 'psnr' else 1.15))
+        if r is not None: ax.legend(fontsize=7, loc='lower right')
+        if k == 'feature_distance': ax.ticklabel_format(axis='x', style='sci', scilimits=(0, 0))
+    axs[0].set_yticks(range(len(st)), [s['label'] + (f" ({s['n']} seeds)" if s['n'] > 1 else '') for s in st], fontsize=8); axs[0].invert_yaxis()
+    b = st[0]['mean']
+    fig.suptitle(f"Feature choice at alpha 1, gamma 3 (bicubic: {b['bicubic_psnr']:.2f} dB, distance {b['bicubic_feature_distance']:.3g}); mean over seeds, bars min-max. "
+                 f"{_budget(st[0]['runs'][0])}\n{_weights_note(recs)}", fontsize=9)
     fig.tight_layout()
     return fig
 
 # %% ../nbs/06_ablations.ipynb #da457d0b
 def kl_figure(recs: list[dict]):
-    "KL per latent channel (log scale) and Y-PSNR with posterior / z = 0 / prior-sample latents, for each KL setting."
+    "KL per latent channel (largest first, log scale) and Y-PSNR with posterior / z = 0 / prior-sample latents for each KL setting: means over seeds, min-max bars where repeated."
     import matplotlib.pyplot as plt
     import numpy as np
-    fig, axs = plt.subplots(1, 2, figsize=(14, 4))
-    n = len(recs[0]['metrics']['kl_per_channel']); w = 0.8 / n
-    for i, r in enumerate(recs):
-        kl = np.maximum(np.array(r['metrics']['kl_per_channel']), 1e-5)
-        axs[0].bar(i + w * (np.arange(n) - (n - 1) / 2), kl, w, color=plt.get_cmap('tab10')(np.arange(n)))
-        axs[0].text(i, kl.max() * 1.5, f"{r['metrics']['active_channels']} active", ha='center', fontsize=8)
+    st = over_seeds(recs)
+    fig, axs = plt.subplots(1, 2, figsize=(14, 4.2))
+    for i, s in enumerate(st):
+        kl = np.maximum(np.sort(np.array([r['metrics']['kl_per_channel'] for r in s['runs']]), axis=1)[:, ::-1], 1e-5)   # runs x channels, largest first
+        n = kl.shape[1]; w = 0.8 / n; x = i + w * (np.arange(n) - (n - 1) / 2)
+        axs[0].bar(x, kl.mean(0), w, color=plt.get_cmap('tab10')(np.arange(n)))
+        if len(kl) > 1: axs[0].errorbar(x, kl.mean(0), yerr=np.maximum(0, [kl.mean(0) - kl.min(0), kl.max(0) - kl.mean(0)]), fmt='none', ecolor='k', capsize=2, lw=0.8)
+        axs[0].text(i, kl.max() * 1.6, '/'.join(str(r['metrics']['active_channels']) for r in s['runs']) + ' active', ha='center', fontsize=8)
     axs[0].axhline(0.01, color='k', ls='--', lw=1); axs[0].set_yscale('log')
-    axs[0].set_ylabel('KL per channel (nats / position)'); axs[0].set_title('each bar a latent channel; dashed: the 0.01 "active" line', fontsize=9)
+    axs[0].set_ylabel('KL per channel (nats / position)'); axs[0].set_title('bars: latent channels, largest KL first; dashed: the 0.01 "active" line; active channels per seed', fontsize=9)
+    rep = [i for i, s in enumerate(st) if s['n'] > 1]
     for j, (k, t) in enumerate([('posterior_psnr', 'z from the posterior (sees HR)'), ('zero_psnr', 'z = 0'), ('sample_psnr', 'z from the prior')]):
-        axs[1].bar(np.arange(len(recs)) + 0.27 * (j - 1), [r['metrics'][k] for r in recs], 0.27, label=t)
-    axs[1].axhline(recs[0]['metrics']['bicubic_psnr'], color='k', ls='--', lw=1, label='bicubic')
-    lo = min(min(r['metrics'][k] for k in ('posterior_psnr', 'zero_psnr', 'sample_psnr')) for r in recs)
-    hi = max(r['metrics']['posterior_psnr'] for r in recs)
-    axs[1].set_ylim(min(lo, recs[0]['metrics']['bicubic_psnr']) - 0.3, hi + 0.3); axs[1].legend(fontsize=8); axs[1].set_ylabel('held-out Y-PSNR (dB)')
-    for ax in axs: ax.set_xticks(range(len(recs)), [r['label'].replace(', ', '\n') for r in recs], fontsize=8)
-    fig.suptitle(f"KL weight and warm-up (pixel loss). {_budget(recs[0])}", fontsize=9)
+        x, (v, err) = np.arange(len(st)) + 0.27 * (j - 1), _bar(st, k)
+        axs[1].bar(x, v, 0.27, label=t)
+        if rep: axs[1].errorbar(x[rep], [v[i] for i in rep], yerr=[[err[0][i] for i in rep], [err[1][i] for i in rep]], fmt='none', ecolor='k', capsize=2, lw=0.8)
+    axs[1].axhline(st[0]['mean']['bicubic_psnr'], color='k', ls='--', lw=1, label='bicubic')
+    lo = min(min(s['lo'][k] for k in ('posterior_psnr', 'zero_psnr', 'sample_psnr')) for s in st)
+    hi = max(s['hi']['posterior_psnr'] for s in st)
+    axs[1].set_ylim(min(lo, st[0]['mean']['bicubic_psnr']) - 0.3, hi + 0.3); axs[1].legend(fontsize=8); axs[1].set_ylabel('held-out Y-PSNR (dB)')
+    for ax in axs: ax.set_xticks(range(len(st)), [s['label'].replace(', ', '\n') + (f"\n{s['n']} seeds" if s['n'] > 1 else '') for s in st], fontsize=8)
+    fig.suptitle(f"KL weight and warm-up (pixel loss); means over seeds, bars min-max. {_budget(st[0]['runs'][0])}", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/06_ablations.ipynb #a1c5e7d8
+STUDY_NAMES = {'chain': 'the chain (SR-VAE steps)', 'tradeoff': 'alpha/gamma grid', 'features': 'feature choice (alpha 1, gamma 3)',
+               'kl': 'KL weight (pixel loss)', 'results': "README's runs (quick preset: longer, wider)"}
+
+def _pd_panel(ax, st: list[dict], labels: bool):
+    "Every setting of `st` at its means by study, min-max bars where repeated, the Pareto front of the means (labelled if `labels`)."
+    import matplotlib.pyplot as plt
+    for i, g in enumerate(dict.fromkeys(s['group'] for s in st)):
+        gs = [s for s in st if s['group'] == g]
+        ax.scatter([s['mean']['feature_distance'] for s in gs], [s['mean']['psnr'] for s in gs], marker='osD^vP'[i % 6], s=45, edgecolor='k', lw=0.5,
+                   zorder=3, color=plt.get_cmap('tab10')(i), label=f"{STUDY_NAMES.get(g, g)}: {len(gs)} settings")
+    rep = [s for s in st if s['n'] > 1]
+    if rep:
+        (x, xe), (y, ye) = _bar(rep, 'feature_distance'), _bar(rep, 'psnr')
+        ax.errorbar(x, y, xerr=xe, yerr=ye, fmt='none', ecolor='0.3', lw=0.9, capsize=2.5, zorder=2, label=f"min-max over {max(s['n'] for s in rep)} seeds ({len(rep)} settings)")
+    pts = [(s['mean']['feature_distance'], s['mean']['psnr']) for s in st]
+    front = pareto_front(pts)
+    ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], 'r-', lw=1.2, zorder=1, label='Pareto front (means)')
+    for k, i in enumerate(front if labels else []):
+        ax.annotate(st[i]['label'], pts[i], textcoords='offset points', xytext=(8, 10 - 14 * (k % 2)), fontsize=7.5, color='r')
+    ax.set_xlabel(f"feature distance to HR, lower is closer ({st[0]['runs'][0]['yardstick']})", fontsize=8)
+    ax.set_ylabel('held-out Y-PSNR (dB), higher is less distortion'); ax.ticklabel_format(axis='x', style='sci', scilimits=(0, 0))
+
+def perception_distortion_figure(recs: list[dict], scale: int = 2, mode: str = 'paper', zoom_db: float = 0.6):
+    "Held-out Y-PSNR against the yardstick feature distance to HR for every SR-VAE setting trained at `scale` and `mode`, by study (means over seeds, min-max bars where repeated, Pareto front of the means): all with bicubic, and the settings within `zoom_db` of the best."
+    import matplotlib.pyplot as plt
+    st = [s for s in over_seeds(recs) if s['config']['model'] == 'srvae' and s['config']['scale'] == scale and s['config']['mode'] == mode]
+    near = [s for s in st if s['mean']['psnr'] >= max(t['mean']['psnr'] for t in st) - zoom_db]
+    fig, axs = plt.subplots(1, 2, figsize=(15, 6), gridspec_kw=dict(width_ratios=[1, 1.4]))
+    _pd_panel(axs[0], st, labels=False); _pd_panel(axs[1], near, labels=True)
+    b = st[0]['mean']
+    axs[0].scatter([b['bicubic_feature_distance']], [b['bicubic_psnr']], marker='*', s=220, color='k', zorder=3, label=f"bicubic ({b['bicubic_psnr']:.2f} dB)")
+    axs[0].legend(fontsize=7.5, loc='lower left'); axs[0].set_title(f'all {len(st)} settings and bicubic', fontsize=9)
+    axs[1].set_title(f'the {len(near)} settings within {zoom_db:g} dB of the best, their Pareto front named', fontsize=9)
+    fig.suptitle(f"Perception (here a feature distance; LPIPS needs downloaded weights) against distortion, every SR-VAE at x{scale} {mode} degradation\n"
+                 f"{_weights_note(recs)}", fontsize=9)
     fig.tight_layout()
     return fig
 
 # %% ../nbs/06_ablations.ipynb #2f44be06
 def tradeoff_explorer(records=None, folder=None):
-    "An ipywidgets panel over the recorded alpha/gamma grid (`records`: a folder of records, a dict or a list; default the repository's): two sliders, the run's crop beside HR and bicubic, its metrics. `.state` holds the run shown."
+    "An ipywidgets panel over the recorded alpha/gamma grid (`records`: a folder of records, a dict or a list; default the repository's): two sliders, the crop of the setting's first seed beside HR and bicubic, its metrics (means over seeds where repeated). `.state` holds the run shown."
     import ipywidgets as W
     if records is None or isinstance(records, (str, os.PathLike)):
         folder = Path(records if records is not None else Path(__file__).resolve().parent.parent / 'bench' / 'ablations')
@@ -224,10 +348,10 @@ def tradeoff_explorer(records=None, folder=None):
     recs = [r for r in (records.values() if isinstance(records, dict) else records) if r['group'] == 'tradeoff' and 'metrics' in r]
     if not recs: raise ValueError("no alpha/gamma grid runs among the records (group 'tradeoff'); run the grid first (lesson 06)")
     crops = Path(folder) / 'crops' if folder is not None else None
-    table = {(r['config']['alpha'], r['config']['gamma']): r for r in recs}
+    st = over_seeds(recs)
+    table = {(s['config']['alpha'], s['config']['gamma']): s for s in st}
     alphas, gammas = sorted({a for a, _ in table}), sorted({g for _, g in table})
-    pts = [(r['metrics']['feature_distance'], r['metrics']['psnr']) for r in recs]
-    front = {recs[i]['name'] for i in pareto_front(pts)}
+    front = {st[i]['name'] for i in pareto_front([(s['mean']['feature_distance'], s['mean']['psnr']) for s in st])}
     a_sl = W.SelectionSlider(options=[(f'{a:g}', a) for a in alphas], value=1.0 if 1.0 in alphas else alphas[0], description='alpha')
     g_sl = W.SelectionSlider(options=[(f'{g:g}', g) for g in gammas], value=gammas[0], description='gamma')
     png = lambda p: p.read_bytes() if p is not None and p.is_file() else b''
@@ -237,18 +361,19 @@ def tradeoff_explorer(records=None, folder=None):
     box = W.VBox([W.HBox([a_sl, g_sl]), W.HBox([*ref, W.VBox([img, caption])]), info])
     box.state = {}
     def show(*_):
-        r = table.get((a_sl.value, g_sl.value))
-        if r is None:
+        s = table.get((a_sl.value, g_sl.value))
+        if s is None:
             caption.value, info.value = 'not run', f'<i>no run at alpha {a_sl.value:g}, gamma {g_sl.value:g}</i>'; return
-        m = r['metrics']
+        r, m, n = s['runs'][0], s['mean'], s['n']
+        spread = lambda k, f: f" (seeds {s['lo'][k]:{f}} to {s['hi'][k]:{f}})" if n > 1 else ''
         img.value = png(crops / f"{r['name']}.png" if crops else None)
-        caption.value = r['label']
-        info.value = (f"<b>{r['label']}</b> (gamma/alpha = {r['config']['gamma'] / r['config']['alpha']:g}){' <b>on the Pareto front</b>' if r['name'] in front else ''}<br>"
-                      f"held-out Y-PSNR {m['psnr']:.2f} dB (bicubic {m['bicubic_psnr']:.2f}), SSIM {m['ssim']:.4f}, feature distance {m['feature_distance']:.3g} "
-                      f"(bicubic {m['bicubic_feature_distance']:.3g})"
+        caption.value = f"{r['label']}, seed {r['config']['seed']}"
+        info.value = (f"<b>{r['label']}</b> (gamma/alpha = {r['config']['gamma'] / r['config']['alpha']:g}){' <b>on the Pareto front</b>' if s['name'] in front else ''}"
+                      f"{f', mean of {n} seeds' if n > 1 else ''}<br>held-out Y-PSNR {m['psnr']:.2f} dB{spread('psnr', '.2f')} (bicubic {m['bicubic_psnr']:.2f}), "
+                      f"SSIM {m['ssim']:.4f}, feature distance {m['feature_distance']:.3g}{spread('feature_distance', '.3g')} (bicubic {m['bicubic_feature_distance']:.3g})"
                       + (f"; Set5 {m['set5_psnr']:.2f} dB" if 'set5_psnr' in m else '') + "<br>"
                       f"<small>{_budget(r)}; loss features: {r['weights']}; distance measured with {r['yardstick']}</small>")
-        box.state.update(run=r['name'], metrics=m, on_front=r['name'] in front)
+        box.state.update(run=r['name'], seeds=n, metrics=m, on_front=s['name'] in front)
     a_sl.observe(show, names='value'); g_sl.observe(show, names='value')
     show()
     return box
