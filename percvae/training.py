@@ -31,7 +31,7 @@ from .vae import SRVAE, PaperSR, active_channels, evaluating
 
 # %% ../nbs/04_training.ipynb #eb57dcc8
 def pick_device(device: str = 'auto') -> torch.device:
-    "CUDA (this process's GPU under torchrun), else MPS, else CPU; or the device named, if this machine has it."
+    "CUDA (this process's GPU under torchrun), else MPS, else CPU; or the device named, if this machine has it ('cuda' alone: this process's GPU)."
     if device == 'auto':
         if torch.cuda.is_available(): return torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
         if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
@@ -40,7 +40,9 @@ def pick_device(device: str = 'auto') -> torch.device:
     except (RuntimeError, ValueError, TypeError): raise ValueError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got {device!r}") from None
     if d.type == 'cuda' and not torch.cuda.is_available():
         raise ValueError(f"device {device!r} was asked for, but torch sees no CUDA GPU on this machine (use --device cpu or auto)")
-    if d.type == 'cuda' and d.index is not None and d.index >= torch.cuda.device_count():
+    if d.type == 'cuda' and d.index is None:                  # this process's GPU, with the index torch.cuda.set_device needs
+        d = torch.device('cuda', int(os.environ['LOCAL_RANK']) if 'LOCAL_RANK' in os.environ else torch.cuda.current_device())
+    if d.type == 'cuda' and d.index >= torch.cuda.device_count():
         raise ValueError(f"device {device!r} was asked for, but this machine has {torch.cuda.device_count()} CUDA GPU(s)")
     if d.type == 'mps' and not (getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available()):
         raise ValueError(f"device {device!r} was asked for, but this machine has no Apple MPS device")
@@ -127,8 +129,8 @@ class Run:
 # %% ../nbs/04_training.ipynb #5bf45fce
 def setup(cfg: TrainConfig) -> Run:
     "Device, precision, data, model, loss, optimiser and schedule for `cfg`, on this process's device (and rank, under torchrun)."
-    rank, world = _distributed()
     device = pick_device(cfg.device)
+    rank, world = _distributed(device)
     if device.type == 'cuda': torch.cuda.set_device(device)
     amp = (device.type == 'cuda') if cfg.amp is None else cfg.amp
     dtype = amp_dtype(device)
@@ -308,11 +310,11 @@ class _Stop:
         for s, h in self._old.items(): signal.signal(s, h)
 
 # %% ../nbs/04_training.ipynb #80bc101c
-def _distributed() -> tuple[int, int]:
-    "`(rank, world_size)`; under torchrun, starts the process group (NCCL on GPUs, gloo on CPUs) if not started."
+def _distributed(device: torch.device) -> tuple[int, int]:
+    "`(rank, world_size)`; under torchrun, starts the process group (NCCL for CUDA devices, gloo otherwise) if not started."
     world = int(os.environ.get('WORLD_SIZE', 1))
     if world < 2: return 0, 1
-    if not dist.is_initialized(): dist.init_process_group('nccl' if torch.cuda.is_available() else 'gloo')
+    if not dist.is_initialized(): dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')   # not by what the machine has: --device cpu on a GPU machine
     return dist.get_rank(), world
 
 # %% ../nbs/04_training.ipynb #a3c7018b
