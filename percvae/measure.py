@@ -69,7 +69,7 @@ def _paper_latent(model, pairs) -> dict:
     s, dev, kls = pairs.scale, next(model.parameters()).device, []
     t = model.vae.img_size // s
     for _, lr, _ in pairs.named_pairs():
-        up = torch.nn.functional.interpolate(lr[:, :t, :t][None].to(dev), scale_factor=s, mode='bicubic', align_corners=False).clamp(0, 1)
+        up = bicubic(lr[:, :t, :t][None].to(dev), s)
         h = model.vae.encoder(imagenet_normalize(up) if model.normalize else up)
         kls.append(kl_per_channel(model.vae.fc_mu(h), model.vae.fc_logvar(h)))
     kl = torch.stack(kls).mean(0)
