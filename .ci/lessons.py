@@ -9,7 +9,11 @@ upgrade them: a new torch breaks Colab's CUDA build, ipywidgets 8 its widgets); 
 with its requirements as usual. Under nbdev_test percvae is installed and nothing slow happens. The repository
 URL and the requirements come from settings.ini, so --check fails when they change and the cell does not.
 
-    python .ci/lessons.py --check   # CI: every lesson's first code cell is the set-up cell, no stored widget state; README links each to Colab
+--check also holds every notebook to the course's shape: before a lesson's Appendix (a markdown heading that
+begins with "Appendix") no code cell is longer than 40 lines, no cell holds a control character (a stray \a or \b
+where LaTeX's \alpha or \beta was meant), and no cell speaks of issues: lessons speak of the course only.
+
+    python .ci/lessons.py --check   # CI: the set-up cell first, the shape above, no stored widget state; README links each to Colab
     python .ci/lessons.py --write   # put (or refresh) the cell in every lesson
     python .ci/lessons.py --colab   # the Colab link of each lesson (what README.md shows)
 """
@@ -73,6 +77,24 @@ def colab_url(nb: Path) -> str:
     return f"https://colab.research.google.com/github/{owner_repo}/blob/{s['branch']}/nbs/{nb.name}"
 
 
+MAX_LINES = 40
+CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
+ISSUE = re.compile(r'\bissues?\b', re.IGNORECASE)
+
+
+def shape_problems(path: Path) -> list[str]:
+    "What breaks the course's shape in the notebook at `path`, one line each (empty: nothing)."
+    nb, out, appendix = nbformat.read(path, as_version=4), [], False
+    for i, c in enumerate(nb.cells):
+        if c.cell_type == 'markdown' and re.match(r'\s*#+\s*Appendix', c.source): appendix = True
+        n = len(c.source.splitlines())
+        if c.cell_type == 'code' and not appendix and n > MAX_LINES and path in lessons():
+            out.append(f'{path.name} cell {i}: {n} lines of code before the Appendix (at most {MAX_LINES})')
+        if CONTROL.search(c.source): out.append(f'{path.name} cell {i}: a control character {CONTROL.search(c.source).group()!r}')
+        if ISSUE.search(c.source): out.append(f'{path.name} cell {i}: speaks of {ISSUE.search(c.source).group()!r}')
+    return out
+
+
 def first_code(nb) -> int | None:
     return next((i for i, c in enumerate(nb.cells) if c.cell_type == 'code'), None)
 
@@ -104,6 +126,10 @@ def main(argv=None) -> int:
                   or 'widgets' in nbformat.read(p, as_version=4).metadata]
         if stored:
             print(f"notebooks with stored widget state (GitHub cannot render them): {stored}; run nbdev_clean")
+            return 1
+        shape = [line for p in sorted((ROOT / 'nbs').glob('*.ipynb')) for line in shape_problems(p)]
+        if shape:
+            print('\n'.join(shape))
             return 1
         readme = (ROOT / 'README.md').read_text()
         missing = [p.name for p in lessons() if colab_url(p) not in readme]
