@@ -254,7 +254,7 @@ def pets(root='data', split: str = 'trainval', download: bool = True, timeout: f
 
 # %% ../nbs/00_degradation.ipynb #f1b5822b
 def benchmark_dir(name: str) -> Path | None:
-    "The folder of benchmark images `name` (e.g. 'Set5') under $PERCVAE_DATA or ../shared/data, or None if absent."
+    "The first existing folder `name` (e.g. 'Set5') under $PERCVAE_DATA (if set), ../shared/data, ../../shared/data (from the working folder) or shared/data two levels above this module; None if there is none."
     roots = [Path(os.environ['PERCVAE_DATA'])] if os.environ.get('PERCVAE_DATA') else []
     here = Path(__file__).resolve().parent if '__file__' in globals() else Path.cwd()
     roots += [Path('../shared/data'), Path('../../shared/data'), here.parent.parent / 'shared' / 'data']

@@ -225,7 +225,7 @@ def imagenet_state_dict(arch: str = 'vgg16', timeout: float = 3.0) -> dict:
 
 # %% ../nbs/02_vgg_features.ipynb #f1a2c3d5
 def imagenet_or_random(arch: str = 'vgg16', layers=('relu3_3',), *, seed: int = 0, timeout: float = 3.0) -> FeatureExtractor:
-    "`arch` at `layers` with ImageNet weights if they can be had (torch's cache, else downloaded into it), else randomly initialised from `seed` with a loud `RandomWeightsWarning`; `.weights` says which. For lessons and yardsticks; training asks for `weights='imagenet'` and stops without them."
+    "`arch` at `layers` with ImageNet weights if they can be had (torch's cache, else downloaded into it), else randomly initialised from `seed` with a loud `RandomWeightsWarning`; `.weights` says which. For the lessons' pictures; training asks for `weights='imagenet'` and stops without them."
     try: fetch_imagenet_weights(arch, timeout)
     except WeightsNotFoundError as e:
         warnings.warn(f"{arch} is RANDOMLY INITIALISED (seed {seed}) because its ImageNet weights cannot be had: its features are "

@@ -73,7 +73,7 @@ ENCODER_INPUTS = ('hr', 'lr')
 class SRVAE(nn.Module):
     "Conditional VAE for x`scale` super-resolution: `bicubic(lr) + decoder(features(lr), z)` with a spatial latent `z` of `latent_channels` per LR pixel."
     def __init__(self,
-                 scale: int = 2,            # upscaling factor: 2, 3 or 4
+                 scale: int = 2,            # upscaling factor: any integer >= 2 (the lessons use 2-4)
                  channels: int = 32,        # width of every convolution
                  latent_channels: int = 4,  # C_z, latent values per LR pixel
                  blocks: int = 4,           # residual blocks, split between the LR features and the decoder
