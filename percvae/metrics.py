@@ -18,7 +18,7 @@ from .checks import check_image, check_scale
 
 # %% auto #0
 __all__ = ['LITERATURE_BICUBIC', 'LPIPS_NETS', 'rgb_to_y', 'psnr', 'gaussian_window', 'ssim_map', 'ssim', 'Evaluation',
-           'evaluate', 'lpips_weights_file', 'lpips']
+           'evaluate', 'lpips', 'lpips_weights_file']
 
 # %% ../nbs/05_metrics.ipynb #0c9c3bae
 _BT601 = (65.481, 128.553, 24.966)
@@ -165,6 +165,20 @@ LITERATURE_BICUBIC = {  # Y-PSNR (dB) / SSIM, crop = scale, MATLAB imresize (BI)
     ('Set5', 2): (33.66, 0.9299), ('Set5', 3): (30.39, 0.8682), ('Set5', 4): (28.42, 0.8104),
     ('Set14', 2): (30.24, 0.8688), ('Set14', 3): (27.55, 0.7742), ('Set14', 4): (26.00, 0.7027)}
 
+# %% ../nbs/05_metrics.ipynb #ef958a58
+def lpips(pred: torch.Tensor, target: torch.Tensor, net='alex') -> torch.Tensor:
+    "LPIPS (Zhang et al. 2018, the `lpips` package) of `pred` against `target` (`[3,H,W]` or `[B,3,H,W]` in [0,1]): one value per image, float64; lower is closer."
+    single = pred.ndim == 3
+    x, y = _prepare(pred, target, 1.0, 0, False)
+    name = net if isinstance(net, str) else getattr(net, 'pnet_type', type(net).__name__)
+    if isinstance(net, str) and net not in LPIPS_NETS: raise ValueError(f"net must be one of {tuple(LPIPS_NETS)} or an lpips.LPIPS model, got {net!r}")
+    need = LPIPS_NETS[name][1] if name in LPIPS_NETS else 1
+    if min(x.shape[-2:]) < need: raise ValueError(f"LPIPS ({name}) needs images of at least {need}x{need} pixels, got {tuple(x.shape[-2:])}")
+    model = _lpips_model(net) if isinstance(net, str) else net
+    with torch.no_grad():
+        d = model.to(x.device)(x.float(), y.float(), normalize=True).flatten().double()    # normalize=True: [0,1] -> the package's [-1,1]
+    return d[0] if single else d
+
 # %% ../nbs/05_metrics.ipynb #5de7aa1b
 LPIPS_NETS = {'alex': ('https://download.pytorch.org/models/alexnet-owt-7be5be79.pth', 31),   # torchvision's ImageNet weights of
               'vgg': ('https://download.pytorch.org/models/vgg16-397923af.pth', 16)}         # each backbone, and the smallest side it takes
@@ -205,16 +219,3 @@ def _lpips_model(net: str, timeout: float = 3.0):
         warnings.simplefilter('ignore')                   # torchvision's deprecation warning for the package's `pretrained=True`
         _LPIPS_MODELS[net] = lpips_package.LPIPS(net=net, verbose=False).eval()
     return _LPIPS_MODELS[net]
-
-def lpips(pred: torch.Tensor, target: torch.Tensor, net='alex') -> torch.Tensor:
-    "LPIPS (Zhang et al. 2018, the `lpips` package) of `pred` against `target` (`[3,H,W]` or `[B,3,H,W]` in [0,1]): one value per image, float64; lower is closer."
-    single = pred.ndim == 3
-    x, y = _prepare(pred, target, 1.0, 0, False)
-    name = net if isinstance(net, str) else getattr(net, 'pnet_type', type(net).__name__)
-    if isinstance(net, str) and net not in LPIPS_NETS: raise ValueError(f"net must be one of {tuple(LPIPS_NETS)} or an lpips.LPIPS model, got {net!r}")
-    need = LPIPS_NETS[name][1] if name in LPIPS_NETS else 1
-    if min(x.shape[-2:]) < need: raise ValueError(f"LPIPS ({name}) needs images of at least {need}x{need} pixels, got {tuple(x.shape[-2:])}")
-    model = _lpips_model(net) if isinstance(net, str) else net
-    with torch.no_grad():
-        d = model.to(x.device)(x.float(), y.float(), normalize=True).flatten().double()    # normalize=True: [0,1] -> the package's [-1,1]
-    return d[0] if single else d
