@@ -190,7 +190,7 @@ def read_losses(pending: list, history: dict) -> list:
 
 # %% ../nbs/04_training.ipynb #1f70b481
 def evaluate_model(model: nn.Module, pairs: SRPairs, bicubic_scores: dict | None = None) -> dict:
-    "Y-PSNR/SSIM (crop = scale) of `model.upscale` (z = 0) and of bicubic on the whole held-out `pairs`, and the model's active latent channels."
+    "Y-PSNR/SSIM (crop = scale) of `model.upscale` (z = 0) and of bicubic on the whole held-out `pairs`, and the model's active latent channels on the first held-out image."
     sr = evaluate(model.upscale, pairs).mean
     bi = bicubic_scores or evaluate(lambda lr: bicubic(lr, pairs.scale), pairs).mean
     row = dict(psnr=sr['psnr'], ssim=sr['ssim'], bicubic_psnr=bi['psnr'], bicubic_ssim=bi['ssim'])
