@@ -20,9 +20,9 @@ from .runner import key_settings, load_records, run_spec
 # %% auto #0
 __all__ = ['ABLATION_BASE', 'ALPHAS', 'GAMMAS', 'FEATURE_CHOICES', 'KL_CHOICES', 'SEEDS', 'SEEDED', 'RANDOM_NOTE', 'STUDY_NAMES',
            'LITERATURE_SRCNN', 'TABLE_BEGIN', 'TABLE_END', 'paper_chain', 'tradeoff_grid', 'feature_runs', 'kl_runs',
-           'results_runs', 'seed_runs', 'all_runs', 'over_seeds', 'seed_noise', 'chain_values', 'chain_figure',
-           'pareto_front', 'tradeoff_figure', 'crops_figure', 'features_figure', 'kl_figure',
-           'perception_distortion_figure', 'tradeoff_explorer', 'results_table', 'table_in']
+           'results_runs', 'seed_runs', 'all_runs', 'one_yardstick', 'over_seeds', 'seed_noise', 'chain_values',
+           'chain_figure', 'pareto_front', 'grid_figure', 'crops_figure', 'features_figure', 'kl_figure',
+           'perception_distortion_figure', 'grid_explorer', 'results_table', 'table_in']
 
 # %% ../nbs/06_ablations.ipynb #62a0bd8b
 ABLATION_BASE = dict(data='samples', scale=2, mode='paper', steps=400, batch_size=8, patch=64, lr=2e-3, channels=32, blocks=4,
@@ -65,9 +65,9 @@ def kl_runs(choices=KL_CHOICES, base: dict | None = None) -> list[dict]:
     return [run_spec(f'kl-{w:g}-warmup{n}', 'kl', f'KL weight {w:g}, warm-up {n}', _base(base), kl_weight=w, kl_warmup=n, gamma=0.0)
             for w, n in choices]
 
-def results_runs(scales=(2, 4), modes=('paper', 'bicubic'), gamma: float = 0.8) -> list[dict]:
-    "The README table: the quick preset at each scale and degradation, pixel loss (gamma 0) and perceptual (VGG16 relu3_3, random)."
-    q = {**PRESETS['quick'], 'vgg': 'random'}
+def results_runs(scales=(2, 4), modes=('paper', 'bicubic'), gamma: float = 0.8, vgg: str = 'random') -> list[dict]:
+    "The README table: the quick preset at each scale and degradation, pixel loss (gamma 0) and perceptual (VGG16 relu3_3, weights `vgg`)."
+    q = {**PRESETS['quick'], 'vgg': vgg}
     return [run_spec(f'quick-x{s}-{m}-{"perceptual" if g else "pixel"}', 'results', f'x{s} {m} {"perceptual" if g else "pixel"}', q,
                      scale=s, mode=m, gamma=g) for s in scales for m in modes for g in (0.0, gamma)]
 
@@ -83,17 +83,27 @@ def seed_runs(names=SEEDED, seeds=SEEDS, base: dict | None = None) -> list[dict]
     runs = {s['name']: s for s in paper_chain(base) + tradeoff_grid(base=base) + feature_runs(base=base) + kl_runs(base=base)}
     return [run_spec(f'{n}-s{seed}', runs[n]['group'], runs[n]['label'], runs[n]['config'], seed=seed) for n in names for seed in seeds]
 
-def all_runs() -> list[dict]:
-    "Every recorded run of this lesson, in the order they are run."
-    return paper_chain() + tradeoff_grid() + feature_runs() + kl_runs() + results_runs() + seed_runs()
+def all_runs(vgg: str = 'random') -> list[dict]:
+    "Every run of this lesson, in the order they are run, with the perceptual terms' networks at weights `vgg` ('random': the recorded runs)."
+    b = {**ABLATION_BASE, 'vgg': vgg}
+    return paper_chain(b) + tradeoff_grid(base=b) + feature_runs(base=b) + kl_runs(base=b) + results_runs(vgg=vgg) + seed_runs(base=b)
+
+# %% ../nbs/06_ablations.ipynb #685d2036
+def one_yardstick(recs) -> str | None:
+    "The yardstick every record of `recs` with metrics was measured with (None if none has metrics); a `ValueError` if there are several, whose feature distances do not compare."
+    ys = sorted({r.get('yardstick', 'unnamed') for r in recs if 'metrics' in r})
+    if len(ys) > 1: raise ValueError(f"records measured with different yardsticks ({'; '.join(ys)}): their feature distances do not compare; "
+                                     "keep each yardstick's runs in a records folder of its own")
+    return ys[0] if ys else None
 
 # %% ../nbs/06_ablations.ipynb #a1c5e7d3
 def _summary(vals: list[float]) -> dict:
     return dict(mean=statistics.fmean(vals), std=statistics.stdev(vals) if len(vals) > 1 else 0.0, lo=min(vals), hi=max(vals))
 
 def over_seeds(recs: list[dict]) -> list[dict]:
-    "`recs` grouped by their settings (`key_settings`) but the seed, in order of first appearance: each group's `runs` by seed, `n`, `seeds`, and `mean`, `std` (n - 1; 0 for one run), `lo`, `hi` of every number in the runs' metrics, and of `step_ms`. A record shared under two names counts once; failed runs are left out."
+    "`recs` grouped by their settings (`key_settings`) but the seed, in order of first appearance: each group's `runs` by seed, `n`, `seeds`, and `mean`, `std` (n - 1; 0 for one run), `lo`, `hi` of every number in the runs' metrics, and of `step_ms`. A record shared under two names counts once; failed runs are left out; records of two yardsticks are refused."
     groups, seen = {}, set()
+    one_yardstick(recs)                                      # feature distances of two yardsticks are never averaged or drawn together
     for r in recs:
         if 'metrics' not in r or r.get('key', id(r)) in seen: continue
         seen.add(r.get('key', id(r)))
@@ -188,7 +198,7 @@ def _heatmap(ax, st: list[dict], alphas: list, gammas: list):
     plt.colorbar(im, ax=ax)
 
 # %% ../nbs/06_ablations.ipynb #6b80cc1e
-def tradeoff_figure(recs: list[dict]):
+def grid_figure(recs: list[dict]):
     "Held-out Y-PSNR and SSIM against the feature distance for the alpha/gamma grid (each setting's mean over its seeds, min-max bars where repeated, the Pareto front of the means), and the mean PSNR over the grid as a heat map."
     import matplotlib.pyplot as plt
     st = over_seeds(recs)
@@ -339,7 +349,7 @@ def perception_distortion_figure(recs: list[dict], scale: int = 2, mode: str = '
     return fig
 
 # %% ../nbs/06_ablations.ipynb #2f44be06
-def tradeoff_explorer(records=None, folder=None):
+def grid_explorer(records=None, folder=None):
     "An ipywidgets panel over the recorded alpha/gamma grid (`records`: a folder of records, a dict or a list; default the repository's): two sliders, the crop of the setting's first seed beside HR and bicubic, its metrics (means over seeds where repeated). `.state` holds the run shown."
     import ipywidgets as W
     if records is None or isinstance(records, (str, os.PathLike)):

@@ -6,28 +6,32 @@
 from __future__ import annotations
 
 # %% auto #0
-__all__ = ['CROP', 'yardstick', 'paper_metric', 'feature_distances', 'latent_summary', 'measure', 'crop_of', 'save_crops']
+__all__ = ['YARDSTICKS', 'CROP', 'yardstick', 'paper_metric', 'feature_distances', 'latent_summary', 'measure', 'crop_of', 'save_crops']
 
 # %% ../nbs/06_ablations.ipynb #e22860a2
 import math
+import warnings
 from pathlib import Path
 
 import torch
 
 from .degradation import SRPairs, benchmark_dir, bicubic, imagenet_normalize, save_image
-from .features import imagenet_or_random
+from .features import RandomWeightsWarning, feature_extractor
 from .metrics import evaluate, psnr
 from .vae import SRVAE, PaperSR, kl_per_channel, latent_report
 
 # %% ../nbs/06_ablations.ipynb #7165047a
+YARDSTICKS = {'random': 'VGG16 relu3_3, RANDOM weights (seed 0)', 'imagenet': 'VGG16 relu3_3, ImageNet weights'}   # the name each record stores
 _YARDSTICK = {}
 
-def yardstick():
-    "The fixed feature network every run's feature distance is measured with, and its name: VGG16 relu3_3 with ImageNet weights if they can be had, else random (seed 0, with a loud warning)."
-    if 'net' not in _YARDSTICK:
-        net = imagenet_or_random('vgg16', ('relu3_3',), seed=0).eval()
-        _YARDSTICK.update(net=net, name='VGG16 relu3_3, ' + ('ImageNet weights' if net.weights == 'imagenet' else 'RANDOM weights (seed 0)'))
-    return _YARDSTICK['net'], _YARDSTICK['name']
+def yardstick(weights: str = 'random'):
+    "The fixed network a study measures every run's feature distance with, and its name: VGG16 relu3_3 with `weights` 'random' (initialised from seed 0: the same network on every machine) or 'imagenet' (torch's cache or a download; an error without them, never a fallback)."
+    if weights not in YARDSTICKS: raise ValueError(f"a yardstick's weights are one of {sorted(YARDSTICKS)}, got {weights!r}")
+    if weights not in _YARDSTICK:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', RandomWeightsWarning)     # chosen, not a fallback: its name says RANDOM
+            _YARDSTICK[weights] = feature_extractor('vgg16', ('relu3_3',), None if weights == 'random' else 'imagenet', seed=0).eval()
+    return _YARDSTICK[weights], YARDSTICKS[weights]
 
 @torch.no_grad()
 def paper_metric(upscale, pairs) -> float:
@@ -39,9 +43,9 @@ def paper_metric(upscale, pairs) -> float:
     return sum(vals) / len(vals)
 
 @torch.no_grad()
-def feature_distances(upscale, pairs) -> tuple[float, float]:
-    "Mean yardstick feature distance to HR of `upscale(lr)` and of bicubic over `pairs`."
-    net, _ = yardstick()
+def feature_distances(upscale, pairs, yardstick_weights: str = 'random') -> tuple[float, float]:
+    "Mean feature distance to HR of `upscale(lr)` and of bicubic over `pairs`, measured with the yardstick of `yardstick_weights`."
+    net, _ = yardstick(yardstick_weights)
     d = lambda a, b: float((net(a[None])['relu3_3'] - net(b[None])['relu3_3']).pow(2).mean())
     sr, bi = [], []
     for _, lr, hr in pairs.named_pairs():
@@ -80,14 +84,14 @@ def _scores(upscale, pairs, prefix: str) -> dict:
     e = evaluate(upscale, pairs).mean
     return {f'{prefix}psnr': e['psnr'], f'{prefix}ssim': e['ssim']}
 
-def measure(model, pairs, benchmarks=('Set5', 'Set14')) -> dict:
-    "Every measurement of a trained `model` on the held-out `pairs` (an `SRPairs`, degraded once) and on each benchmark found (degraded the same way, once): Y-PSNR/SSIM of the model and of bicubic, the paper's metric, the feature distance, the latent."
+def measure(model, pairs, benchmarks=('Set5', 'Set14'), yardstick_weights: str = 'random') -> dict:
+    "Every measurement of a trained `model` on the held-out `pairs` (an `SRPairs`, degraded once) and on each benchmark found (degraded the same way, once): Y-PSNR/SSIM of the model and of bicubic, the paper's metric, the feature distance (with the yardstick of `yardstick_weights`), the latent."
     model.eval()
     s = pairs.scale
     bic = lambda lr: bicubic(lr, s)
     out = {**_scores(model.upscale, pairs, ''), **_scores(bic, pairs, 'bicubic_')}
     out['paper_metric'] = paper_metric(model.upscale, pairs)
-    out['feature_distance'], out['bicubic_feature_distance'] = feature_distances(model.upscale, pairs)
+    out['feature_distance'], out['bicubic_feature_distance'] = feature_distances(model.upscale, pairs, yardstick_weights)
     for b in benchmarks:
         d = benchmark_dir(b)
         if d is None: continue

@@ -24,7 +24,7 @@ import torch
 from .checkpoints import CheckpointError, atomic_write, load_checkpoint
 from .config import TrainConfig, make_config
 from .degradation import SRPairs
-from .measure import measure, save_crops, yardstick
+from .measure import YARDSTICKS, measure, save_crops, yardstick
 from .training import TrainingDiverged, pick_device, train, training_data
 
 # %% ../nbs/06_ablations.ipynb #62a0bd8c
@@ -97,9 +97,10 @@ def _resumable(out: Path, key: str, log) -> int | None:
     log(f"{out.name}: the checkpoint in {out} {why}; moved to {stale}")
     return None
 
-def run_one(spec: dict, records, work, benchmarks=('Set5', 'Set14'), progress: bool = False, log=print) -> dict:
-    "Train (or resume) and measure one run, save its crop and write its record; returns the record."
+def run_one(spec: dict, records, work, benchmarks=('Set5', 'Set14'), progress: bool = False, log=print, yardstick_weights: str = 'random') -> dict:
+    "Train (or resume) and measure one run (feature distance with the yardstick of `yardstick_weights`), save its crop and write its record; returns the record."
     cfg, key, name = make_config(spec['config']), run_key(spec['config']), spec['name']
+    ruler = yardstick(yardstick_weights)[1]                 # before training: ImageNet weights that cannot be had stop the run here
     out = Path(work) / name
     start = _resumable(out, key, log)
     log(f"{name}: {'training' if start is None else f'resuming at step {start}'} ({cfg.steps} steps)")
@@ -110,9 +111,9 @@ def run_one(spec: dict, records, work, benchmarks=('Set5', 'Set14'), progress: b
     train_s, step_ms = _timing(t)
     valid = SRPairs(training_data(cfg)[1], cfg.scale, mode=cfg.mode, sigma=cfg.sigma)   # the held-out photos, degraded once for all measurements
     rec = dict(format=RECORD_FORMAT, name=name, group=spec['group'], label=spec['label'], key=key, config=asdict(cfg),
-               weights=_loss_weights_used(cfg), yardstick=yardstick()[1], train_seconds=train_s, step_ms=step_ms, resumed_from=start or 0,
+               weights=_loss_weights_used(cfg), yardstick=ruler, train_seconds=train_s, step_ms=step_ms, resumed_from=start or 0,
                **_machine(pick_device(cfg.device)), created=time.strftime('%Y-%m-%d %H:%M:%S'),
-               metrics=measure(res.model, valid, benchmarks),
+               metrics=measure(res.model, valid, benchmarks, yardstick_weights),
                history=dict(eval=res.history['eval'], train=[r for r in t if r['step'] % 10 == 0 or r['step'] == len(t)]))
     save_crops(res.model, valid, Path(records) / 'crops', name)
     return _write_record(records, rec)
@@ -124,21 +125,25 @@ def _shared(r: dict, spec: dict, records) -> dict:
     if (crops / f"{r['name']}.png").is_file(): shutil.copyfile(crops / f"{r['name']}.png", crops / f"{spec['name']}.png")
     return _write_record(records, {**r, 'name': spec['name'], 'group': spec['group'], 'label': spec['label'], 'same_as': r['name']})
 
-def _trained(spec: dict, key: str, records, work, benchmarks, progress, log) -> dict:
+def _trained(spec: dict, key: str, records, work, benchmarks, progress, log, yardstick_weights) -> dict:
     "`run_one`'s record, or a record of the failure if training diverged (so that the grid goes on and the run is not retried)."
-    try: return run_one(spec, records, work, benchmarks, progress, log)
+    try: return run_one(spec, records, work, benchmarks, progress, log, yardstick_weights)
     except TrainingDiverged as e:
         log(f"{spec['name']}: {e}; recorded as failed")
         return _write_record(records, dict(format=RECORD_FORMAT, name=spec['name'], group=spec['group'], label=spec['label'], key=key,
                                            config=spec['config'], failed=str(e)))
 
 def run_grid(specs, records='runs/ablations/records', work='runs/ablations/work', benchmarks=('Set5', 'Set14'),
-             train_missing: bool = True, progress: bool = False, log=print) -> list[dict]:
-    "Records of `specs` in order: reused when recorded with the same key, else trained (resuming an interrupted run) unless `train_missing=False`."
+             train_missing: bool = True, progress: bool = False, log=print, yardstick_weights: str = 'random') -> list[dict]:
+    "Records of `specs` in order: reused when recorded with the same key, else trained (resuming an interrupted run) unless `train_missing=False`; every one measured with the yardstick of `yardstick_weights`, and a folder holding records of another is refused."
     names = [s['name'] for s in specs]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup: raise ValueError(f"run names must be unique; repeated: {dup}")
-    have, out = load_records(records), []
+    if yardstick_weights not in YARDSTICKS: raise ValueError(f"yardstick_weights is one of {sorted(YARDSTICKS)}, got {yardstick_weights!r}")
+    have, out, ruler = load_records(records), [], YARDSTICKS[yardstick_weights]
+    other = sorted({r['yardstick'] for r in have.values() if r.get('yardstick', ruler) != ruler})
+    if other: raise ValueError(f"{records} holds runs measured with another yardstick ({'; '.join(other)}) than this study's ({ruler}): "
+                               "their feature distances do not compare; give each yardstick a records folder of its own")
     by_key = {r['key']: r for r in have.values()}
     for s in specs:
         key, r = run_key(s['config']), have.get(s['name'])
@@ -146,6 +151,6 @@ def run_grid(specs, records='runs/ablations/records', work='runs/ablations/work'
             if key in by_key: r = _shared(by_key[key], s, records)        # the same run under another name
             elif not train_missing:
                 log(f"{s['name']}: not recorded{' (stale record)' if r else ''}; skipped"); continue
-            else: r = by_key[key] = _trained(s, key, records, work, benchmarks, progress, log)
+            else: r = by_key[key] = _trained(s, key, records, work, benchmarks, progress, log, yardstick_weights)
         out.append(r)
     return out
