@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import socket
 import warnings
 from pathlib import Path
@@ -19,7 +20,7 @@ import torchvision.transforms.functional as TF
 from PIL import Image, ImageOps, UnidentifiedImageError
 from torch.utils.data import Dataset
 
-from .checks import check_image, check_scale
+from .checks import atomic_write, check_image, check_scale
 
 # %% auto #0
 __all__ = ['DEGRADATIONS', 'SAMPLE_SPLITS', 'PETS_URL', 'IMAGE_EXTENSIONS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'modcrop',
@@ -266,6 +267,13 @@ IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '
 class ImageLoadError(ValueError):
     "A file that exists but cannot be read as an image."
 
+def _too_many_pixels(path, e: Exception) -> ImageLoadError:
+    "Pillow's decompression-bomb error or warning about `path` as one line: the file, its pixel count, the limit."
+    n = re.search(r'\((\d+) pixels\)', str(e))
+    count = f"{int(n.group(1)):,} pixels" if n else "more pixels than that"
+    return ImageLoadError(f"{path} declares {count}, over the limit of {Image.MAX_IMAGE_PIXELS:,} (PIL.Image.MAX_IMAGE_PIXELS): "
+                          "refused as a possible decompression bomb")
+
 # %% ../nbs/00_degradation.ipynb #b76072ed
 def _composite_on_white(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     "Blend float `rgb` [H,W,3] over a white background using float `alpha` [H,W] in [0,1]."
@@ -308,12 +316,15 @@ def load_image(path) -> torch.Tensor:
     if not path.exists(): raise FileNotFoundError(f"No such image file: {path}")
     if path.is_dir(): raise ImageLoadError(f"{path} is a folder, not an image file")
     try:
-        with Image.open(path) as im:
-            im.load()
-            if im.format == 'PNG' and im.mode in ('RGB', 'RGBA') and _png_bit_depth(path) == 16:
-                arr = _read_png16(path)
-            else:
-                arr = _pil_to_array(ImageOps.exif_transpose(im))
+        with warnings.catch_warnings():
+            warnings.simplefilter('error', Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                im.load()
+                if im.format == 'PNG' and im.mode in ('RGB', 'RGBA') and _png_bit_depth(path) == 16:
+                    arr = _read_png16(path)
+                else:
+                    arr = _pil_to_array(ImageOps.exif_transpose(im))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e: raise _too_many_pixels(path, e) from None
     except UnidentifiedImageError:
         raise ImageLoadError(f"{path} is not an image file that Pillow can read") from None
     except (OSError, SyntaxError, ValueError, RuntimeError) as e:
@@ -322,27 +333,31 @@ def load_image(path) -> torch.Tensor:
 
 # %% ../nbs/00_degradation.ipynb #188f56c1
 def image_size(src) -> tuple[int, int]:
-    "(H, W) of an image tensor, or of an image file read from its header (which also checks it is an image)."
+    "(H, W) of an image tensor, or of an image file read from its header (which also checks it is an image, and not a decompression bomb)."
     if isinstance(src, torch.Tensor): return tuple(src.shape[-2:])
     try:
-        with Image.open(src) as im:
-            w, h = im.size
-            if im.getexif().get(0x0112, 1) in (5, 6, 7, 8): h, w = w, h   # EXIF orientations that turn by 90 degrees
-            return h, w
+        with warnings.catch_warnings():
+            warnings.simplefilter('error', Image.DecompressionBombWarning)
+            with Image.open(src) as im:
+                w, h = im.size
+                if im.getexif().get(0x0112, 1) in (5, 6, 7, 8): h, w = w, h   # EXIF orientations that turn by 90 degrees
+                return h, w
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e: raise _too_many_pixels(src, e) from None
     except UnidentifiedImageError: raise ImageLoadError(f"{src} is not an image file that Pillow can read") from None
     except OSError as e: raise ImageLoadError(f"{src} could not be opened as an image ({e})") from e
 
 # %% ../nbs/00_degradation.ipynb #8f7209a6
 def save_image(img: torch.Tensor, path) -> Path:
-    "Write an image tensor `[3,H,W]` (or `[1,3,H,W]`) in [0,1] to `path`, rounded to 8 bits."
+    "Write an image tensor `[3,H,W]` (or `[1,3,H,W]`) in [0,1] to `path`, rounded to 8 bits, in the format of its suffix; atomically, so a failed write leaves no partial file."
     img = img.detach()
     if img.ndim == 4 and img.shape[0] == 1: img = img[0]
     check_image(img, 'img')
     arr = (img.float().clamp(0, 1) * 255).round().byte().permute(1, 2, 0).cpu().numpy()
     path = Path(path)
+    fmt = Image.registered_extensions().get(path.suffix.lower())
+    if fmt is None: raise ValueError(f"{path}: unknown image file extension {path.suffix!r} (use one of {', '.join(IMAGE_EXTENSIONS)})")
     path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(arr, 'RGB').save(path)
-    return path
+    return atomic_write(path, lambda f: Image.fromarray(arr, 'RGB').save(f, format=fmt))
 
 # %% ../nbs/00_degradation.ipynb #9fc0a89c
 def as_image(src, name: str = 'image') -> torch.Tensor:
