@@ -11,7 +11,7 @@ import os
 import statistics
 from pathlib import Path
 
-from .config import PRESETS
+from .config import PRESETS, loss_settings
 from .degradation import load_image
 from .measure import CROP
 from .metrics import LITERATURE_BICUBIC
@@ -402,7 +402,7 @@ def results_table(recs: list[dict]) -> str:
     cols = [(b, s) for s in scales for b in ('Set5', 'Set14')]
     cell = lambda p, q: f'{p:.2f} / {q:.4f}'
     get = lambda r, b, pre='': cell(r['metrics'][f'{b.lower()}_{pre}psnr'], r['metrics'][f'{b.lower()}_{pre}ssim']) if f'{b.lower()}_psnr' in r['metrics'] else 'n/a'
-    find = lambda s, m, perc: next((r for r in recs if r['config']['scale'] == s and r['config']['mode'] == m and bool(r['config']['gamma']) == perc), None)
+    find = lambda s, m, perc: next((r for r in recs if r['config']['scale'] == s and r['config']['mode'] == m and (loss_settings(r['config'])['gamma'] > 0) == perc), None)
     lines = ['| degradation | method | ' + ' | '.join(f'{b} x{s}' for b, s in cols) + ' | training (each scale) |', '|---' * (len(cols) + 3) + '|']
     for mode, mname in (('bicubic', 'BI'), ('paper', 'paper (blur 1 + bicubic)')):
         row = lambda title, f, t: lines.append(f'| {mname} | {title} | ' + ' | '.join(f(b, s) for b, s in cols) + f' | {t} |')

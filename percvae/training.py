@@ -22,8 +22,9 @@ import torch
 import torch.distributed as dist
 import torch.nn as nn
 
-from .checkpoints import RESUME_FIXED, CheckpointError, RunFolder, atomic_write, load_checkpoint, restore, save_checkpoint
-from .config import PRESETS, TrainConfig, make_config
+from .checkpoints import CheckpointError, RunFolder, load_checkpoint, restore, save_checkpoint
+from .checks import atomic_write
+from .config import PRESETS, RESUME_FIXED, TrainConfig, check_device, loss_settings, make_config
 from .degradation import SRPairs, bicubic, image_files, imagenet_normalize, named_images, pets, sample_images
 from .losses import make_loss
 from .metrics import evaluate
@@ -36,8 +37,7 @@ def pick_device(device: str = 'auto') -> torch.device:
         if torch.cuda.is_available(): return torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
         if getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available(): return torch.device('mps')
         return torch.device('cpu')
-    try: d = torch.device(device)
-    except (RuntimeError, ValueError, TypeError): raise ValueError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got {device!r}") from None
+    d = torch.device(check_device(device))                   # only the kinds of device percvae trains on
     if d.type == 'cuda' and not torch.cuda.is_available():
         raise ValueError(f"device {device!r} was asked for, but torch sees no CUDA GPU on this machine (use --device cpu or auto)")
     if d.type == 'cuda' and d.index is None:                  # this process's GPU, with the index torch.cuda.set_device needs
@@ -69,10 +69,9 @@ def build_model(cfg: TrainConfig) -> nn.Module:
     return SRVAE(cfg.scale, cfg.channels, cfg.latent_channels, cfg.blocks, cfg.encoder)
 
 def build_loss(cfg: TrainConfig):
-    "The loss a config describes; the perceptual term (if gamma > 0) uses `cfg.arch` with `cfg.vgg` weights ('random' warns)."
-    over = {k: getattr(cfg, k) for k in ('alpha', 'rec_weight', 'kl_weight', 'gamma', 'kl_warmup', 'free_bits') if getattr(cfg, k) is not None}
-    over['layer_weights'] = {l.strip(): 1.0 for l in cfg.layers.split(',') if l.strip()}
-    loss = make_loss(cfg.loss, weights=None if cfg.vgg == 'random' else cfg.vgg, arch=cfg.arch, **over)
+    "The loss a config describes (`loss_settings`: the preset's weights, the config's where set); the perceptual term (if gamma > 0) uses `cfg.arch` with `cfg.vgg` weights ('random' warns)."
+    layers = {l.strip(): 1.0 for l in cfg.layers.split(',') if l.strip()}
+    loss = make_loss(cfg.loss, weights=None if cfg.vgg == 'random' else cfg.vgg, arch=cfg.arch, **{**loss_settings(cfg), 'layer_weights': layers})
     if loss.perceptual is not None: loss.perceptual.bf16 = perceptual_bf16(cfg)
     return loss
 
@@ -204,11 +203,12 @@ def evaluate_model(model: nn.Module, pairs: SRPairs, bicubic_scores: dict | None
 # %% ../nbs/04_training.ipynb #380b226e
 @dataclass
 class TrainResult:
-    "What `train` returns: the model (eval mode), its history, the run folder and the config."
+    "What `train` returns: the model (eval mode), its history, the run folder, the config, and the step it reached."
     model: nn.Module
     history: dict
     out: Path | None
     config: TrainConfig
+    step: int = 0
 
 def train(config=None, out=None, resume: bool = False, overwrite: bool = False, progress: bool = True, stop_at: int | None = None,
           preset: str | None = None, **overrides) -> TrainResult:
@@ -216,15 +216,28 @@ def train(config=None, out=None, resume: bool = False, overwrite: bool = False, 
     out = Path(out) if out is not None else None
     if resume and out is None: raise ValueError("resume=True needs the run folder `out`")
     writer = out is not None and int(os.environ.get('RANK', 0)) == 0
-    with RunFolder(out, resume=resume, overwrite=overwrite, lock=writer) as folder:
-        ck = load_checkpoint(folder.checkpoint) if resume else None
-        cfg = _run_config(config, preset, overrides, ck, folder)
+    folder = RunFolder(out, resume=resume, overwrite=overwrite, lock=writer).check()      # refusals first, touching nothing
+    ck = load_checkpoint(folder.checkpoint) if resume else None
+    cfg = _run_config(config, preset, overrides, ck, folder)                             # every setting checked ...
+    device = pick_device(cfg.device)                                                     # ... and the device found
+    if progress and int(os.environ.get('RANK', 0)) == 0: print(_opening(cfg, preset, device, out, ck))
+    with folder:                                                                         # only now is anything written or moved
         run = setup(cfg)
         if ck is not None: restore(run, ck)
         end = cfg.steps if stop_at is None else min(cfg.steps, stop_at)
-        _loop(run, folder if writer else None, end, progress and run.rank == 0)
+        try: _loop(run, folder if writer else None, end, progress and run.rank == 0)
+        except TrainingInterrupted:
+            if writer: write_run_files(folder.path, run)                                # what it learnt so far, drawn
+            raise
         if writer: write_run_files(folder.path, run)
-    return TrainResult(run.model.eval(), run.history, out, cfg)
+    return TrainResult(run.model.eval(), run.history, out, cfg, max(end, run.start))
+
+def _opening(cfg: TrainConfig, preset, device, out, ck) -> str:
+    "The line `train` opens with: what is trained, on what, where."
+    where = f"run folder {out}" if out is not None else "no run folder"
+    start = f", resuming at step {ck['step']}" if ck is not None else ''
+    return (f"training {preset or 'a custom config'}: x{cfg.scale} {cfg.mode}, data {cfg.data}, {cfg.steps} steps, "
+            f"gamma {loss_settings(cfg)['gamma']:g}, device {device}{start}; {where}")
 
 # %% ../nbs/04_training.ipynb #5f3beb9c
 def _loop(run: Run, folder, end: int, progress: bool):
@@ -248,10 +261,27 @@ def _loop(run: Run, folder, end: int, progress: bool):
                 if done % cfg.log_every == 0 or evaluate_now or ck_now or stop.signum:
                     _log(run, pending, bar, folder); pending = []
                 if evaluate_now: _evaluate(run, done, bar)
-                if ck_now and folder is not None: folder.save(run, done); last_ck = time.time()
-                if stop.signum: raise TrainingInterrupted(stop.signum, done, folder.save(run, done) if folder is not None else None)
+                if ck_now and folder is not None: _checkpoint(run, folder, done); last_ck = time.time()
+                if stop.signum:
+                    path = _checkpoint(run, folder, done) if folder is not None else None
+                    if run.rank == 0 and (not run.history['eval'] or run.history['eval'][-1]['step'] != done): _evaluate(run, done, bar)
+                    raise TrainingInterrupted(stop.signum, done, path)
     finally:
         if bar is not None: bar.close()
+
+# %% ../nbs/04_training.ipynb #96069565
+def _usable(model: nn.Module, pairs: SRPairs) -> bool:
+    "Whether the model's output on a small held-out crop is finite: weights can be finite and still too large to use."
+    _, lr, _ = pairs.named_pairs()[0]
+    with evaluating(model), torch.no_grad(): return bool(torch.isfinite(model.upscale(lr[:, :16, :16])).all())
+
+def _checkpoint(run: Run, folder, step: int):
+    "Write the checkpoint of `step`, unless the model has become unusable: then it is a divergence, and the last good checkpoint stays."
+    if _usable(run.model, run.valid):
+        try: return folder.save(run, step)
+        except CheckpointError: pass                               # non-finite weights
+    last = f"the last good checkpoint is {folder.checkpoint} (step {folder.saved_step})" if folder.saved_step is not None else "this run wrote no checkpoint"
+    raise TrainingDiverged(f"the model's output is no longer finite at step {step}; {last}. Try a lower learning rate (lr) or gradient clipping (grad_clip).")
 
 # %% ../nbs/04_training.ipynb #d9538c8e
 def _progress_bar(start: int, end: int):
@@ -278,13 +308,14 @@ def _evaluate(run: Run, step: int, bar):
 
 # %% ../nbs/04_training.ipynb #0f4f4dc1
 def _run_config(config, preset, overrides: dict, ck: dict | None, folder) -> TrainConfig:
-    "The configuration of this run: a new one, or the checkpoint's with `overrides` (settings that shape the model or the data may not change)."
+    "The configuration of this run: a new one, or the checkpoint's, where overrides may change only how it runs, never what it learns (`RESUME_FIXED`)."
     if ck is None: return make_config(config, preset, **overrides)
     saved = make_config(ck['config'])
     cfg = make_config(config if config is not None else (None if preset else saved), preset, **overrides)
-    for k in RESUME_FIXED:
-        if getattr(cfg, k) != getattr(saved, k):
-            raise CheckpointError(f"cannot resume {folder.checkpoint}: it was trained with {k}={getattr(saved, k)!r}, this run asks for {k}={getattr(cfg, k)!r}")
+    changed = [f"{k}={getattr(saved, k)!r} -> {getattr(cfg, k)!r}" for k in RESUME_FIXED if getattr(cfg, k) != getattr(saved, k)]
+    if changed:
+        raise CheckpointError(f"cannot resume {folder.checkpoint} with other settings ({', '.join(changed)}): a resumed run keeps what it "
+                              "learns from and how; start a new run (another folder, or overwrite=True) to change them")
     folder.saved_step = ck['step']
     return cfg
 
