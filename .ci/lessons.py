@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """Every lesson opens with the same set-up cell, so that it runs unchanged in Colab and locally.
 
-The cell: in Colab, clone the course (the lessons read ../images and ../bench) and change into its nbs/;
-anywhere, install percvae from the clone if it is not importable; then pick the GPU if there is one and fix
-the seed. In Colab percvae is installed with --no-deps and then only the requirements Colab does not ship
-(COLAB_SHIPS: its torch, torchvision, ipywidgets 7.7, scikit-image, matplotlib... work, and pip must never
-upgrade them: a new torch breaks Colab's CUDA build, ipywidgets 8 its widgets); locally pip installs percvae
-with its requirements as usual. Under nbdev_test percvae is installed and nothing slow happens. The repository
-URL and the requirements come from settings.ini, so --check fails when they change and the cell does not.
+The cell: in Colab, clone the course (the lessons read ../images and ../bench) into /content/percvae
+($PERCVAE_COLAB_ROOT/percvae where that is set: the Colab simulation, .ci/colab.py, sets it) and change into its nbs/;
+unless percvae is installed already (by the cell, earlier in the runtime), install only the requirements Colab does
+not ship (COLAB_SHIPS: its torch, torchvision, ipywidgets 7.7, scikit-image, matplotlib... work, and pip must never
+upgrade or downgrade them: a new torch breaks Colab's CUDA build, ipywidgets 8 its widgets; pip leaves a requirement
+that is already satisfied as it is), then percvae from the clone with --no-deps, last, so that a failed install is
+tried again on the next run. Colab's kernel has /content first on sys.path, where the clone's folder `percvae` (no
+__init__.py) passes for a namespace package: so the cell puts the clone first on sys.path (also after a restart,
+when an editable install's finder would come too late) and forgets a namespace `percvae` already imported.
+Elsewhere, pip installs percvae with its requirements if no real percvae package (one with an __init__.py) is
+importable. Then the cell picks the GPU if there is one and fixes the seed. Under nbdev_test percvae is installed
+and nothing slow happens. The repository URL and the requirements come from settings.ini (the library's, its
+metrics and features extras), so --check fails when they change and the cell does not.
 
 --check also holds every notebook to the course's shape: before a lesson's Appendix (a markdown heading that
 begins with "Appendix") no code cell is longer than 40 lines, no cell holds a control character (a stray \a or \b
@@ -38,9 +44,11 @@ def settings() -> dict:
 
 
 def colab_pins() -> list[str]:
-    "The requirements (settings.ini) that Colab does not ship: the only ones the set-up cell installs there."
+    "The requirements (settings.ini: the library's and its metrics and features extras) that Colab does not ship: the only ones the set-up cell installs there."
     name = lambda r: re.split(r'[<>=!~;\[ ]', r, maxsplit=1)[0].lower().replace('_', '-')
-    return [r for r in shlex.split(settings()['requirements']) if name(r) not in COLAB_SHIPS]
+    s = settings()
+    reqs = [r for k in ('requirements', 'metrics_requirements', 'features_requirements') for r in shlex.split(s.get(k, ''))]
+    return [r for r in reqs if name(r) not in COLAB_SHIPS]
 
 
 def setup_cell() -> str:
@@ -48,18 +56,24 @@ def setup_cell() -> str:
     return f"""{MARK}: in Colab, fetch the course and install only what Colab
 # lacks (its own torch, torchvision, ipywidgets... stay as they are); elsewhere, install percvae if it is
 # missing; then pick the GPU if there is one and fix the seed.
-import importlib.util, os, subprocess, sys
+import importlib, importlib.metadata, importlib.util, os, subprocess, sys
 COLAB = 'google.colab' in sys.modules
+pip = [sys.executable, '-m', 'pip', 'install', '-q']
 if COLAB:
-    if not os.path.isdir('/content/percvae'):
-        subprocess.run(['git', 'clone', '-q', '--depth', '1', '{url}', '/content/percvae'], check=True)
-    os.chdir('/content/percvae/nbs')
-if importlib.util.find_spec('percvae') is None:
-    pip = [sys.executable, '-m', 'pip', 'install', '-q']
-    if COLAB:
-        subprocess.run(pip + ['--no-deps', '-e', '..'], check=True)
+    root = os.path.join(os.environ.get('PERCVAE_COLAB_ROOT', '/content'), 'percvae')
+    if not os.path.isdir(root):
+        subprocess.run(['git', 'clone', '-q', '--depth', '1', '{url}', root], check=True)
+    os.chdir(os.path.join(root, 'nbs'))
+    try: importlib.metadata.version('percvae')                      # installed: by this cell, earlier in this runtime
+    except importlib.metadata.PackageNotFoundError:                  # what Colab has already stays as it is
         subprocess.run(pip + {colab_pins()!r}, check=True)
-    else: subprocess.run(pip + ['-e', '..'], check=True)
+        subprocess.run(pip + ['--no-deps', '-e', root], check=True)
+    # /content comes first on Colab's sys.path, and there the clone's folder passes for a namespace package
+    if sys.path[0] != root: sys.path.insert(0, root)
+    if getattr(sys.modules.get('percvae'), '__file__', '') is None: del sys.modules['percvae']
+    importlib.invalidate_caches()
+elif not getattr(importlib.util.find_spec('percvae'), 'origin', None):      # none, or a folder without __init__.py
+    subprocess.run(pip + ['-e', '..'], check=True)
     sys.path.insert(0, os.path.abspath('..'))
 import torch
 DEVICE = torch.device('cuda' if torch.cuda.is_available() else 'cpu')
