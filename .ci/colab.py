@@ -134,7 +134,7 @@ def notebook(commit: str, path: str):
 
 
 def first_cells(nb, cell: str | None) -> list[tuple[str, str]] | None:
-    "The set-up cell (twice) and the cells up to the first that imports from percvae; None if `nb` has no set-up cell."
+    "The set-up cell (twice) and the cells up to the first that imports from percvae (none if no cell does); None if `nb` has no set-up cell."
     code = [c.source for c in nb.cells if c.cell_type == 'code']
     if not code or not code[0].startswith(MARK): return None
     setup = cell if cell is not None else code[0]
@@ -142,7 +142,7 @@ def first_cells(nb, cell: str | None) -> list[tuple[str, str]] | None:
     for src in code[1:]:
         out.append(('import' if IMPORTS_PERCVAE.search(src) else 'before the first percvae import', src))
         if IMPORTS_PERCVAE.search(src): return out
-    raise SystemExit('COLAB SIMULATION: a notebook with the set-up cell never imports from percvae')
+    return out[:2]                    # a notebook that imports nothing from percvae (percvae.checks' own): the cell alone
 
 
 def main(argv=None) -> int:

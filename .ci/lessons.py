@@ -20,7 +20,7 @@ begins with "Appendix") no code cell is longer than 40 lines, no cell holds a co
 where LaTeX's \alpha or \beta was meant), and no cell speaks of issues: lessons speak of the course only.
 
     python .ci/lessons.py --check   # CI: the set-up cell first, the shape above, no stored widget state; README links each to Colab
-    python .ci/lessons.py --write   # put (or refresh) the cell in every lesson
+    python .ci/lessons.py --write   # put (or refresh) the cell in every lesson, and refresh it where another notebook opens with it
     python .ci/lessons.py --colab   # the Colab link of each lesson (what README.md shows)
 """
 import argparse
@@ -85,6 +85,12 @@ def lessons() -> list[Path]:
     return sorted(p for p in (ROOT / 'nbs').glob('[0-9][0-9]_*.ipynb'))
 
 
+def setup_notebooks() -> list[Path]:
+    "The lessons, and every other numbered notebook that opens with the set-up cell (a lesson's reference notebooks): all must hold the current one."
+    opens = lambda p: (i := first_code(nb := nbformat.read(p, as_version=4))) is not None and nb.cells[i].source.startswith(MARK)
+    return sorted(set(lessons()) | {p for p in (ROOT / 'nbs').glob('[0-9]*.ipynb') if opens(p)})
+
+
 def colab_url(nb: Path) -> str:
     s = settings()
     owner_repo = s['git_url'].rstrip('/').split('github.com/')[1]
@@ -121,7 +127,7 @@ def main(argv=None) -> int:
     g.add_argument('--colab', action='store_true')
     a = ap.parse_args(argv)
     want, bad = setup_cell(), []
-    for p in lessons():
+    for p in (lessons() if a.colab else setup_notebooks()):
         if a.colab:
             print(p.stem, colab_url(p)); continue
         nb = nbformat.read(p, as_version=4)
@@ -151,7 +157,7 @@ def main(argv=None) -> int:
             print(f"README.md lacks the Colab link (built from settings.ini) of {missing}; see python .ci/lessons.py --colab")
             return 1
     if bad:
-        print(f"lessons without the current set-up cell as their first code cell: {bad}; run python .ci/lessons.py --write")
+        print(f"notebooks without the current set-up cell as their first code cell: {bad}; run python .ci/lessons.py --write")
         return 1
     return 0
 
