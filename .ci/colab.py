@@ -70,7 +70,9 @@ for i, (what, src) in enumerate(cells):
         print(f'{kind} in cell {i} ({what}): {type(err).__name__}: {err}', flush=True)
         sys.exit(3 if isinstance(err, ImportError) else 4)
 import percvae
-where = os.path.realpath(percvae.__file__ or '')
+if percvae.__file__ is None:
+    print(f'ERROR: percvae is a namespace package made of {list(percvae.__path__)}, not the package in the clone'); sys.exit(5)
+where = os.path.realpath(percvae.__file__)
 if where != os.path.realpath(os.path.join(root, 'percvae', '__init__.py')):
     print(f'ERROR: percvae came from {where}, not from the clone {root}'); sys.exit(5)
 print(f'percvae from {where}; working folder {os.getcwd()}', flush=True)
