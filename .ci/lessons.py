@@ -100,6 +100,9 @@ def colab_url(nb: Path) -> str:
 MAX_LINES = 40
 CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
 ISSUE = re.compile(r'\bissues?\b', re.IGNORECASE)
+# a picture linked from a lesson's markdown by a relative path shows in JupyterLab but not in Colab, which opens the
+# notebook from GitHub alone: lessons show their figures from code (IPython.display.Image('../images/NAME.png'))
+RELATIVE_IMAGE = re.compile(r'!\[[^\]]*\]\((?!https?://)[^)]+\)')
 
 
 def shape_problems(path: Path) -> list[str]:
@@ -112,6 +115,8 @@ def shape_problems(path: Path) -> list[str]:
             out.append(f'{path.name} cell {i}: {n} lines of code before the Appendix (at most {MAX_LINES})')
         if CONTROL.search(c.source): out.append(f'{path.name} cell {i}: a control character {CONTROL.search(c.source).group()!r}')
         if ISSUE.search(c.source): out.append(f'{path.name} cell {i}: speaks of {ISSUE.search(c.source).group()!r}')
+        if c.cell_type == 'markdown' and path.name != 'index.ipynb' and RELATIVE_IMAGE.search(c.source):
+            out.append(f'{path.name} cell {i}: a picture by a relative link, which Colab cannot show: {RELATIVE_IMAGE.search(c.source).group()}')
     return out
 
 

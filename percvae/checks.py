@@ -12,6 +12,7 @@ __all__ = ['check_image', 'check_scale', 'check_int', 'atomic_write']
 import errno
 import numbers
 import os
+import shutil
 from pathlib import Path
 
 import torch
@@ -51,6 +52,11 @@ def check_int(value, name: str, minimum: int = 1) -> int:
     return int(value)
 
 # %% ../nbs/00a_checks.ipynb #d5719b1d
+def _disk_full(folder: Path) -> bool:
+    "Whether the file system holding `folder` has (almost) no space left."
+    try: return shutil.disk_usage(folder).free < 2 ** 20
+    except OSError: return False
+
 def atomic_write(path, data) -> Path:
     "Write `data` (bytes, str, or a function of a binary file) to `path` atomically: a temporary file in the same folder, flushed to disk, renamed over `path`."
     path = Path(path)
@@ -64,8 +70,9 @@ def atomic_write(path, data) -> Path:
     except BaseException as e:                  # disk full, Ctrl-C, ...: no half-written file left behind
         try: tmp.unlink(missing_ok=True)
         except OSError: pass                    # e.g. the folder is not a folder: there is no file either
-        if isinstance(e, RuntimeError):         # torch.save reports a failed write as a RuntimeError
-            raise OSError(errno.EIO, f"could not write ({e})", str(path)) from e
+        if isinstance(e, RuntimeError):         # torch.save reports a failed write as a RuntimeError ("[enforce fail at ...]")
+            if _disk_full(path.parent): raise OSError(errno.ENOSPC, 'No space left on device', str(path)) from e
+            raise OSError(errno.EIO, f"could not write the file ({str(e).splitlines()[0]})", str(path)) from e
         if isinstance(e, OSError): raise OSError(e.errno, e.strerror or str(e), str(path)) from e    # named by the file meant, not the temporary one
         raise
     return path

@@ -96,7 +96,8 @@ def config_flags(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 # %% ../nbs/04c_cli.ipynb #e3e3939f
 _FLAG_WORDS = ((r"\bresume=True(?: \(--resume\))?", '--resume'), (r"\boverwrite=True(?: \(--overwrite\))?", '--overwrite'),
-               (r"\bweights=None\b", '--vgg random'), (r"\bweights=(['\"])(.*?)\1", r'--vgg \2'))
+               (r"\bweights=None\b", '--vgg random'), (r"\bweights=(['\"])(.*?)\1", r'--vgg \2'),
+               (r"\bdevice=(['\"])(.*?)\1", r'--device \2'), (r"\(lr\)", '(--lr)'), (r"\(grad_clip\)", '(--grad_clip)'))
 
 def cli_words(msg: str) -> str:
     "A message of the Python API in a tool's words: keyword arguments become flags (`resume=True` -> `--resume`, `overwrite=True` -> `--overwrite`, `weights=None` -> `--vgg random`, `weights='FILE'` -> `--vgg FILE`)."
@@ -161,7 +162,7 @@ def percvae_train(argv=None):
         res = train(None, out, resume=resume, overwrite=overwrite, progress=not quiet, preset='quick' if quick else preset, **a)
     if res.history['eval'] and int(os.environ.get('RANK', 0)) == 0:
         e = res.history['eval'][-1]
-        print(f"done: {res.config.steps} steps; held-out Y-PSNR {e['psnr']:.2f} dB (bicubic {e['bicubic_psnr']:.2f}), "
+        print(f"done: step {res.step} of {res.config.steps}; held-out Y-PSNR {e['psnr']:.2f} dB (bicubic {e['bicubic_psnr']:.2f}), "
               f"SSIM {e['ssim']:.4f} (bicubic {e['bicubic_ssim']:.4f}); run folder {out}")
 
 # %% ../nbs/04c_cli.ipynb #f32e001b

@@ -39,7 +39,7 @@ def pick_device(device: str = 'auto') -> torch.device:
         return torch.device('cpu')
     d = torch.device(check_device(device))                   # only the kinds of device percvae trains on
     if d.type == 'cuda' and not torch.cuda.is_available():
-        raise ValueError(f"device {device!r} was asked for, but torch sees no CUDA GPU on this machine (use --device cpu or auto)")
+        raise ValueError(f"device {device!r} was asked for, but torch sees no CUDA GPU on this machine (use device='cpu' or device='auto')")
     if d.type == 'cuda' and d.index is None:                  # this process's GPU, with the index torch.cuda.set_device needs
         d = torch.device('cuda', int(os.environ['LOCAL_RANK']) if 'LOCAL_RANK' in os.environ else torch.cuda.current_device())
     if d.type == 'cuda' and d.index >= torch.cuda.device_count():
