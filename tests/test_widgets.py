@@ -54,7 +54,7 @@ def workspace(tmp: Path, lessons) -> Path:
     nbs.mkdir()
     for name in [*lessons, 'index']:                        # lesson 06 checks the README table in index.ipynb
         shutil.copy(ROOT / 'nbs' / f'{name}.ipynb', nbs)
-    (tmp / 'images').mkdir()                                # lessons write figures only outside IN_TEST; keep the path valid anyway
+    shutil.copytree(ROOT / 'images', tmp / 'images')        # the lessons show the committed figures (and write none under IN_TEST)
     if (ROOT / 'bench').is_dir(): os.symlink(ROOT / 'bench', tmp / 'bench')      # lesson 06 reads the recorded runs
     settings = tmp / 'settings' / '@jupyterlab' / 'apputils-extension'
     settings.mkdir(parents=True)
