@@ -14,7 +14,7 @@ import torch
 
 from .checks import check_int, check_scale
 from .degradation import DEGRADATIONS
-from .features import ARCHS
+from .features import ARCHS, DEFAULT_LAYERS, VGG_BLOCKS
 from .losses import LOSS_PRESETS
 
 # %% ../nbs/04a_config.ipynb #36604221
@@ -52,7 +52,8 @@ class Recipe:
     gamma: float | None = setting(None, minimum=0, loss=True)      # weight of the perceptual term, 0 = pixel + KL only (None: the preset's)
     kl_warmup: int | None = setting(None, minimum=0, loss=True)    # steps of linear KL warm-up (None: the preset's)
     free_bits: float | None = setting(None, minimum=0, loss=True)  # KL free bits per latent channel (None: the preset's)
-    layers: str = 'relu3_3'       # feature layers of the perceptual term, comma-separated (equal weights)
+    perceptual_norm: str | None = setting(None, choices=('none', 'target'), key='changed', loss=True)  # perceptual term: 'none' (raw feature MSE) or 'target' (each layer's over the target's mean square) (None: the preset's)
+    layers: str = 'relu3_3'       # feature layers of the perceptual term, comma-separated (equal weights); not given: the network's own (lesson 02)
     arch: str = setting('vgg16', choices=ARCHS)   # feature network of the perceptual term
     vgg: str = 'imagenet'         # the feature network's weights (whichever --arch): 'imagenet', 'random' or a state-dict file
     grad_clip: float = setting(1.0, minimum=0)  # max gradient norm (0: off)
@@ -107,7 +108,7 @@ def make_config(config=None, preset: str | None = None, **overrides) -> TrainCon
     if unknown: raise ValueError(f"unknown setting(s) {unknown}")
     cfg = TrainConfig(**{**base, **given})
     check_scale(cfg.scale)
-    _check_config(cfg, fit_patch='patch' not in given)
+    _check_config(cfg, given)
     return cfg
 
 # %% ../nbs/04a_config.ipynb #1cb90d55
@@ -136,15 +137,16 @@ def _check_number(name: str, v, m: dict):
     if m['minimum'] is not None and v < m['minimum']: raise ValueError(f"{name} must be >= {m['minimum']:g}, got {v}")
 
 # %% ../nbs/04a_config.ipynb #1fa7dead
-def _check_config(cfg: TrainConfig, fit_patch: bool):
+def _check_config(cfg: TrainConfig, given=()):
     for f in fields(cfg):
         m, v = meta(f.name), getattr(cfg, f.name)
-        if m['choices'] and v not in m['choices']: raise ValueError(f"{f.name} must be one of {list(m['choices'])}, got {v!r}")
+        if m['choices'] and v is not None and v not in m['choices']: raise ValueError(f"{f.name} must be one of {list(m['choices'])}, got {v!r}")
         _check_number(f.name, v, m)
     if cfg.patch < cfg.scale:
         raise ValueError(f"scale {cfg.scale} is larger than the HR patch of {cfg.patch} pixels: an LR patch would be empty; "
                          f"use a smaller scale or a patch of at least {4 * cfg.scale}")
-    if fit_patch and cfg.patch % cfg.scale: cfg.patch = cfg.patch // cfg.scale * cfg.scale     # a preset's patch, fitted to the scale
+    if 'layers' not in given and cfg.arch not in VGG_BLOCKS and cfg.layers == Recipe.layers: cfg.layers = ','.join(DEFAULT_LAYERS[cfg.arch])   # the network's own
+    if 'patch' not in given and cfg.patch % cfg.scale: cfg.patch = cfg.patch // cfg.scale * cfg.scale     # a preset's patch, fitted to the scale
     if cfg.patch % cfg.scale: raise ValueError(f"patch ({cfg.patch}) must be a multiple of scale ({cfg.scale})")
     check_device(cfg.device)
 

@@ -5,7 +5,9 @@
 # %% auto #0
 __all__ = ['TERMS', 'pick_device', 'amp_dtype', 'perceptual_bf16', 'build_model', 'build_loss', 'training_data', 'step_seed',
            'BatchStream', 'Run', 'setup', 'train_step', 'TrainingDiverged', 'read_losses', 'evaluate_model',
-           'TrainResult', 'train', 'TrainingInterrupted', 'plot_history', 'comparison_figure', 'write_run_files']
+           'TrainResult', 'train', 'Callback', 'fit', 'LogLosses', 'Evaluate', 'Checkpoint', 'Progress',
+           'run_callbacks', 'TrainingInterrupted', 'StopOnSignal', 'plot_history', 'comparison_figure',
+           'write_run_files']
 
 # %% ../nbs/04_training.ipynb #efb528cd
 import json
@@ -211,8 +213,8 @@ class TrainResult:
     step: int = 0
 
 def train(config=None, out=None, resume: bool = False, overwrite: bool = False, progress: bool = True, stop_at: int | None = None,
-          preset: str | None = None, **overrides) -> TrainResult:
-    "Train the model `config` describes; with `out`, write checkpoints and the run's files there; `resume=True` continues the run in `out`, `overwrite=True` replaces it."
+          preset: str | None = None, callbacks: tuple = (), **overrides) -> TrainResult:
+    "Train the model `config` describes; with `out`, write checkpoints and the run's files there; `resume=True` continues the run in `out`, `overwrite=True` replaces it; `callbacks` join the loop's own."
     out = Path(out) if out is not None else None
     if resume and out is None: raise ValueError("resume=True needs the run folder `out`")
     writer = out is not None and int(os.environ.get('RANK', 0)) == 0
@@ -225,7 +227,7 @@ def train(config=None, out=None, resume: bool = False, overwrite: bool = False, 
         run = setup(cfg)
         if ck is not None: restore(run, ck)
         end = cfg.steps if stop_at is None else min(cfg.steps, stop_at)
-        try: _loop(run, folder if writer else None, end, progress and run.rank == 0)
+        try: fit(run, end, run_callbacks(run, folder if writer else None, end, progress and run.rank == 0) + list(callbacks))
         except TrainingInterrupted:
             if writer: write_run_files(folder.path, run)                                # what it learnt so far, drawn
             raise
@@ -240,34 +242,28 @@ def _opening(cfg: TrainConfig, preset, device, out, ck) -> str:
             f"gamma {loss_settings(cfg)['gamma']:g}, device {device}{start}; {where}")
 
 # %% ../nbs/04_training.ipynb #5f3beb9c
-def _loop(run: Run, folder, end: int, progress: bool):
-    "Steps `run.start` .. `end` - 1, with logging, evaluation, checkpoints and a clean stop on a signal."
-    cfg, t0, last_ck = run.cfg, time.time(), time.time()
-    loader = torch.utils.data.DataLoader(BatchStream(run.train_pairs, cfg.batch_size, cfg.seed, run.rank, cfg.steps), batch_size=None,
-                                         sampler=range(run.start, end), num_workers=cfg.workers, pin_memory=run.device.type == 'cuda')
-    bar = _progress_bar(run.start, end) if progress else None
-    pending = []
+class Callback:
+    "One concern of the training loop; `fit` calls `before_fit`, `after_step` and `after_fit` of every callback, by `order`."
+    order = 0
+    def before_fit(self, run): pass
+    def after_step(self, run, done: int, terms: dict): pass
+    def after_fit(self, run): pass
+
+def fit(run: Run, end: int, callbacks: list):
+    "Steps `run.start` .. `end` - 1 of `run`; each callback acts before, after every step, and after (always)."
+    cbs = sorted(callbacks, key=lambda cb: cb.order)
+    loader = torch.utils.data.DataLoader(BatchStream(run.train_pairs, run.cfg.batch_size, run.cfg.seed, run.rank, run.cfg.steps),
+                                         batch_size=None, sampler=range(run.start, end), num_workers=run.cfg.workers,
+                                         pin_memory=run.device.type == 'cuda')
     try:
-        with _Stop() as stop:
-            if run.rank == 0 and run.start == 0: _evaluate(run, 0, bar)     # where training starts (bicubic, for an SRVAE)
-            run.model.train()
-            for step, (lr, hr) in zip(range(run.start, end), loader):
-                torch.manual_seed(step_seed(cfg.seed, step, run.rank))       # the VAE's noise at this step
-                pending.append((step, train_step(run, lr, hr, step), run.sched.get_last_lr()[0], time.time() - t0))
-                done = step + 1
-                if bar is not None: bar.update(1)
-                evaluate_now = run.rank == 0 and (done % cfg.eval_every == 0 or done == cfg.steps)
-                ck_now = done % cfg.checkpoint_every == 0 or done == end or (cfg.checkpoint_minutes > 0 and time.time() - last_ck > 60 * cfg.checkpoint_minutes)
-                if done % cfg.log_every == 0 or evaluate_now or ck_now or stop.signum:
-                    _log(run, pending, bar, folder); pending = []
-                if evaluate_now: _evaluate(run, done, bar)
-                if ck_now and folder is not None: _checkpoint(run, folder, done); last_ck = time.time()
-                if stop.signum:
-                    path = _checkpoint(run, folder, done) if folder is not None else None
-                    if run.rank == 0 and (not run.history['eval'] or run.history['eval'][-1]['step'] != done): _evaluate(run, done, bar)
-                    raise TrainingInterrupted(stop.signum, done, path)
+        for cb in cbs: cb.before_fit(run)
+        run.model.train()
+        for step, (lq, hr) in zip(range(run.start, end), loader):
+            torch.manual_seed(step_seed(run.cfg.seed, step, run.rank))       # the VAE's noise at this step
+            terms = train_step(run, lq, hr, step)
+            for cb in cbs: cb.after_step(run, step + 1, terms)
     finally:
-        if bar is not None: bar.close()
+        for cb in reversed(cbs): cb.after_fit(run)
 
 # %% ../nbs/04_training.ipynb #96069565
 def _usable(model: nn.Module, pairs: SRPairs) -> bool:
@@ -283,28 +279,69 @@ def _checkpoint(run: Run, folder, step: int):
     last = f"the last good checkpoint is {folder.checkpoint} (step {folder.saved_step})" if folder.saved_step is not None else "this run wrote no checkpoint"
     raise TrainingDiverged(f"the model's output is no longer finite at step {step}; {last}. Try a lower learning rate (lr) or gradient clipping (grad_clip).")
 
-# %% ../nbs/04_training.ipynb #d9538c8e
-def _progress_bar(start: int, end: int):
-    from tqdm.auto import tqdm
-    return tqdm(total=end, initial=start, desc='train', dynamic_ncols=True)
+# %% ../nbs/04_training.ipynb #a3a4c766
+class LogLosses(Callback):
+    "Every step's loss terms into `run.history['train']`, read from the device every `log_every` steps (and whenever another callback asks)."
+    def __init__(self, log_every: int, folder=None): self.log_every, self.folder = log_every, folder
+    def before_fit(self, run): self.pending, self.t0, run.read_losses = [], time.time(), lambda: self.read(run)
+    def after_step(self, run, done, terms):
+        self.pending.append((done - 1, terms, run.sched.get_last_lr()[0], time.time() - self.t0))
+        if done % self.log_every == 0: self.read(run)
+    def after_fit(self, run): run.read_losses = lambda: []
+    def read(self, run) -> list:
+        pending, self.pending = self.pending, []
+        try: return read_losses(pending, run.history)
+        except TrainingDiverged as e:
+            f = self.folder
+            where = f"the last good checkpoint is {f.checkpoint} (step {f.saved_step})" if f is not None and f.saved_step is not None else "this run wrote no checkpoint"
+            raise TrainingDiverged(f"{e}; {where}. Try a lower learning rate (lr) or gradient clipping (grad_clip).") from None
 
-def _log(run: Run, pending: list, bar, folder):
-    "Read the pending losses into the history; on a non-finite loss, say which checkpoint of this run is the last good one."
-    try: rows = read_losses(pending, run.history)
-    except TrainingDiverged as e:
-        last = folder.saved_step if folder is not None else None
-        where = f"the last good checkpoint is {folder.checkpoint} (step {last})" if last is not None else "this run wrote no checkpoint"
-        raise TrainingDiverged(f"{e}; {where}. Try a lower --lr or gradient clipping.") from None
-    if bar is not None and rows: bar.set_postfix({k: f'{rows[-1][k]:.3g}' for k in ('rec', 'kl', 'perceptual', 'total')}, refresh=False)
+class Evaluate(Callback):
+    "Held-out Y-PSNR/SSIM against bicubic (measured once) at step 0 of a new run, every `every` steps and at the last step (rank 0 only)."
+    order = 1
+    def __init__(self, every: int): self.every = every
+    def before_fit(self, run):
+        if run.rank == 0 and run.start == 0: _evaluate(run, 0)           # where training starts (bicubic, for an SR-VAE)
+    def after_step(self, run, done, terms):
+        if run.rank == 0 and (done % self.every == 0 or done == run.cfg.steps): run.read_losses(); _evaluate(run, done)
 
-def _evaluate(run: Run, step: int, bar):
+def _evaluate(run: Run, step: int):
     "Evaluate on the held-out pairs (bicubic once per run) and log the row."
-    if run.bicubic_scores is None:
-        run.bicubic_scores = evaluate(lambda lr: bicubic(lr, run.valid.scale), run.valid).mean
+    if run.bicubic_scores is None: run.bicubic_scores = evaluate(lambda lq: bicubic(lq, run.valid.scale), run.valid).mean
     run.history['eval'].append(dict(step=step, **evaluate_model(run.model, run.valid, run.bicubic_scores)))
-    e = run.history['eval'][-1]
-    if bar is not None and step > 0:
-        bar.write(f"step {step}: held-out Y-PSNR {e['psnr']:.2f} dB (bicubic {e['bicubic_psnr']:.2f}), SSIM {e['ssim']:.4f} (bicubic {e['bicubic_ssim']:.4f})")
+
+# %% ../nbs/04_training.ipynb #8746c3e9
+class Checkpoint(Callback):
+    "A checkpoint into `folder` every `every` steps, every `minutes` minutes (0: off) and at step `end`."
+    order = 2
+    def __init__(self, folder, every: int, minutes: float, end: int): self.folder, self.every, self.minutes, self.end = folder, every, minutes, end
+    def before_fit(self, run): self.last = time.time()
+    def after_step(self, run, done, terms):
+        late = self.minutes > 0 and time.time() - self.last > 60 * self.minutes
+        if done % self.every == 0 or done == self.end or late:
+            run.read_losses(); _checkpoint(run, self.folder, done); self.last = time.time()
+
+class Progress(Callback):
+    "A progress bar over steps `start` .. `end` with the latest loss terms, and a line at each evaluation."
+    order = 3
+    def __init__(self, start: int, end: int): self.start, self.end = start, end
+    def before_fit(self, run):
+        from tqdm.auto import tqdm
+        self.bar, self.shown = tqdm(total=self.end, initial=self.start, desc='train', dynamic_ncols=True), len(run.history['eval'])
+    def after_step(self, run, done, terms):
+        self.bar.update(1)
+        if run.history['train']: self.bar.set_postfix({k: f"{run.history['train'][-1][k]:.3g}" for k in ('rec', 'kl', 'perceptual', 'total')}, refresh=False)
+        for e in run.history['eval'][self.shown:]:
+            self.bar.write(f"step {e['step']}: held-out Y-PSNR {e['psnr']:.2f} dB (bicubic {e['bicubic_psnr']:.2f}), SSIM {e['ssim']:.4f} (bicubic {e['bicubic_ssim']:.4f})")
+        self.shown = len(run.history['eval'])
+    def after_fit(self, run): self.bar.close()
+
+def run_callbacks(run: Run, folder, end: int, progress: bool) -> list:
+    "The loop's own callbacks for `run`: logging, evaluation, checkpoints (with a folder), a clean stop on a signal, and a progress bar."
+    cfg = run.cfg
+    cbs = [LogLosses(cfg.log_every, folder), Evaluate(cfg.eval_every), StopOnSignal(folder)]
+    if folder is not None: cbs.append(Checkpoint(folder, cfg.checkpoint_every, cfg.checkpoint_minutes, end))
+    return cbs + ([Progress(run.start, end)] if progress else [])
 
 # %% ../nbs/04_training.ipynb #0f4f4dc1
 def _run_config(config, preset, overrides: dict, ck: dict | None, folder) -> TrainConfig:
@@ -339,6 +376,20 @@ class _Stop:
         return self
     def __exit__(self, *exc):
         for s, h in self._old.items(): signal.signal(s, h)
+
+# %% ../nbs/04_training.ipynb #09f02b09
+class StopOnSignal(Callback):
+    "Ctrl-C or SIGTERM stops the loop after the step in flight: a checkpoint (with a folder), an evaluation there, then `TrainingInterrupted`."
+    order = 4
+    def __init__(self, folder=None): self.folder = folder
+    def before_fit(self, run): self.stop = _Stop().__enter__()
+    def after_step(self, run, done, terms):
+        if not self.stop.signum: return
+        run.read_losses()
+        path = _checkpoint(run, self.folder, done) if self.folder is not None else None
+        if run.rank == 0 and (not run.history['eval'] or run.history['eval'][-1]['step'] != done): _evaluate(run, done)
+        raise TrainingInterrupted(self.stop.signum, done, path)
+    def after_fit(self, run): self.stop.__exit__(None, None, None)
 
 # %% ../nbs/04_training.ipynb #80bc101c
 def _distributed(device: torch.device) -> tuple[int, int]:
