@@ -7,7 +7,7 @@ from __future__ import annotations
 
 # %% auto #0
 __all__ = ['CHECKPOINT_FORMAT', 'RUN_FILES', 'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'model_from_checkpoint',
-           'RunFolderError', 'RunFolder', 'checkpoint_state', 'restore']
+           'RunFolderError', 'RunFolder', 'checkpoint_state', 'restore', 'resume_config']
 
 # %% ../nbs/04b_checkpoints.ipynb #34b75eb8
 import json
@@ -194,3 +194,16 @@ def restore(run, ck: dict):
     if ck.get('scaler'): run.scaler.load_state_dict(ck['scaler'])
     run.start, run.history = ck['step'], ck.get('history', run.history)
     torch.set_rng_state(ck['rng']['torch'])
+
+# %% ../nbs/04b_checkpoints.ipynb #83c6cf75
+def resume_config(ck: dict, folder, config=None, preset: str | None = None, overrides: dict | None = None):
+    "The configuration of a run that continues the checkpoint `ck` in `folder`: the saved one, where `config`, `preset` or `overrides` may change only how it runs, never what it learns (`RESUME_FIXED`)."
+    overrides = overrides or {}
+    saved = make_config(ck['config'])
+    cfg = make_config(config if config is not None else (None if preset else saved), preset, **overrides)
+    changed = [f"{k}={getattr(saved, k)!r} -> {getattr(cfg, k)!r}" for k in RESUME_FIXED if getattr(cfg, k) != getattr(saved, k)]
+    if changed:
+        raise CheckpointError(f"cannot resume {folder.checkpoint} with other settings ({', '.join(changed)}): a resumed run keeps what it "
+                              "learns from and how; start a new run (another folder, or overwrite=True) to change them")
+    folder.saved_step = ck['step']
+    return cfg

@@ -6,8 +6,7 @@
 __all__ = ['TERMS', 'pick_device', 'amp_dtype', 'perceptual_bf16', 'build_model', 'build_loss', 'training_data', 'step_seed',
            'BatchStream', 'Run', 'setup', 'train_step', 'TrainingDiverged', 'read_losses', 'evaluate_model',
            'TrainResult', 'train', 'Callback', 'fit', 'LogLosses', 'Evaluate', 'Checkpoint', 'Progress',
-           'run_callbacks', 'TrainingInterrupted', 'StopOnSignal', 'plot_history', 'comparison_figure',
-           'write_run_files']
+           'run_callbacks', 'StopOnSignal']
 
 # %% ../nbs/04_training.ipynb #efb528cd
 import json
@@ -24,12 +23,13 @@ import torch
 import torch.distributed as dist
 import torch.nn as nn
 
-from .checkpoints import CheckpointError, RunFolder, load_checkpoint, restore, save_checkpoint
+from .checkpoints import CheckpointError, RunFolder, load_checkpoint, restore, resume_config, save_checkpoint
 from .checks import atomic_write
 from .config import PRESETS, RESUME_FIXED, TrainConfig, check_device, loss_settings, make_config
 from .degradation import SRPairs, bicubic, image_files, imagenet_normalize, named_images, pets, sample_images
 from .losses import make_loss
 from .metrics import evaluate
+from .runs import TrainingInterrupted, _distributed, _Stop, write_run_files
 from .vae import SRVAE, PaperSR, active_channels, evaluating
 
 # %% ../nbs/04_training.ipynb #eb57dcc8
@@ -220,7 +220,7 @@ def train(config=None, out=None, resume: bool = False, overwrite: bool = False, 
     writer = out is not None and int(os.environ.get('RANK', 0)) == 0
     folder = RunFolder(out, resume=resume, overwrite=overwrite, lock=writer).check()      # refusals first, touching nothing
     ck = load_checkpoint(folder.checkpoint) if resume else None
-    cfg = _run_config(config, preset, overrides, ck, folder)                             # every setting checked ...
+    cfg = resume_config(ck, folder, config, preset, overrides) if ck is not None else make_config(config, preset, **overrides)                             # every setting checked ...
     device = pick_device(cfg.device)                                                     # ... and the device found
     if progress and int(os.environ.get('RANK', 0)) == 0: print(_opening(cfg, preset, device, out, ck))
     with folder:                                                                         # only now is anything written or moved
@@ -343,40 +343,6 @@ def run_callbacks(run: Run, folder, end: int, progress: bool) -> list:
     if folder is not None: cbs.append(Checkpoint(folder, cfg.checkpoint_every, cfg.checkpoint_minutes, end))
     return cbs + ([Progress(run.start, end)] if progress else [])
 
-# %% ../nbs/04_training.ipynb #0f4f4dc1
-def _run_config(config, preset, overrides: dict, ck: dict | None, folder) -> TrainConfig:
-    "The configuration of this run: a new one, or the checkpoint's, where overrides may change only how it runs, never what it learns (`RESUME_FIXED`)."
-    if ck is None: return make_config(config, preset, **overrides)
-    saved = make_config(ck['config'])
-    cfg = make_config(config if config is not None else (None if preset else saved), preset, **overrides)
-    changed = [f"{k}={getattr(saved, k)!r} -> {getattr(cfg, k)!r}" for k in RESUME_FIXED if getattr(cfg, k) != getattr(saved, k)]
-    if changed:
-        raise CheckpointError(f"cannot resume {folder.checkpoint} with other settings ({', '.join(changed)}): a resumed run keeps what it "
-                              "learns from and how; start a new run (another folder, or overwrite=True) to change them")
-    folder.saved_step = ck['step']
-    return cfg
-
-# %% ../nbs/04_training.ipynb #0d086c9d
-class TrainingInterrupted(KeyboardInterrupt):
-    "Training stopped by a signal after a finished step, with a checkpoint (if the run has a folder)."
-    def __init__(self, signum: int, step: int, checkpoint=None):
-        self.signum, self.step, self.checkpoint = signum, step, checkpoint
-        where = f"checkpoint of step {step} written to {checkpoint}; continue with --resume" if checkpoint else f"stopped after step {step} (no run folder)"
-        super().__init__(f"interrupted by {signal.Signals(signum).name}: {where}")
-
-class _Stop:
-    "Within `with`, the first SIGINT or SIGTERM sets `.signum` instead of raising (main thread only); a second SIGINT raises at once."
-    def __init__(self): self.signum, self._old = 0, {}
-    def _handle(self, signum, frame):
-        if self.signum and signum == signal.SIGINT: raise KeyboardInterrupt
-        self.signum = signum
-    def __enter__(self):
-        if threading.current_thread() is threading.main_thread():
-            for s in (signal.SIGINT, signal.SIGTERM): self._old[s] = signal.signal(s, self._handle)
-        return self
-    def __exit__(self, *exc):
-        for s, h in self._old.items(): signal.signal(s, h)
-
 # %% ../nbs/04_training.ipynb #09f02b09
 class StopOnSignal(Callback):
     "Ctrl-C or SIGTERM stops the loop after the step in flight: a checkpoint (with a folder), an evaluation there, then `TrainingInterrupted`."
@@ -390,56 +356,3 @@ class StopOnSignal(Callback):
         if run.rank == 0 and (not run.history['eval'] or run.history['eval'][-1]['step'] != done): _evaluate(run, done)
         raise TrainingInterrupted(self.stop.signum, done, path)
     def after_fit(self, run): self.stop.__exit__(None, None, None)
-
-# %% ../nbs/04_training.ipynb #80bc101c
-def _distributed(device: torch.device) -> tuple[int, int]:
-    "`(rank, world_size)`; under torchrun, starts the process group (NCCL for CUDA devices, gloo otherwise) if not started."
-    world = int(os.environ.get('WORLD_SIZE', 1))
-    if world < 2: return 0, 1
-    if not dist.is_initialized(): dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo')   # not by what the machine has: --device cpu on a GPU machine
-    return dist.get_rank(), world
-
-# %% ../nbs/04_training.ipynb #a3c7018b
-def plot_history(history: dict, title: str = ''):
-    "Loss terms (log scale) and held-out Y-PSNR against bicubic over training."
-    import matplotlib.pyplot as plt
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
-    steps = [r['step'] for r in history['train']]
-    for k in TERMS:
-        vals = [r[k] for r in history['train']]
-        if any(v > 0 for v in vals): a.plot(steps, vals, lw=0.8, label=k)
-    a.set_yscale('log'); a.set_xlabel('step'); a.set_title('loss terms (per value)', fontsize=9); a.legend(fontsize=7)
-    ev = history['eval']
-    if ev:
-        b.plot([e['step'] for e in ev], [e['psnr'] for e in ev], 'o-', label='SR-VAE (z = 0)')
-        b.plot([e['step'] for e in ev], [e['bicubic_psnr'] for e in ev], '--', label='bicubic')
-        b.set_xlabel('step'); b.set_ylabel('held-out Y-PSNR (dB), crop = scale'); b.legend(fontsize=7)
-    b.set_title(title, fontsize=9)
-    fig.tight_layout()
-    return fig
-
-def comparison_figure(model: nn.Module, lr: torch.Tensor, hr: torch.Tensor, crop: int = 96):
-    "LR | bicubic | SR | HR of the centre crop of one held-out pair."
-    import matplotlib.pyplot as plt
-    from percvae.metrics import psnr
-    s = hr.shape[-1] // lr.shape[-1]
-    sr, bi = model.upscale(lr), bicubic(lr, s)
-    c = min(crop, hr.shape[1], hr.shape[2]) // s * s
-    i, j = (hr.shape[1] - c) // 2 // s * s, (hr.shape[2] - c) // 2 // s * s
-    cut = lambda x, k=1: x[:, i // k:(i + c) // k, j // k:(j + c) // k]
-    fig, axes = plt.subplots(1, 4, figsize=(11, 3.2))
-    for ax, (name, x, whole) in zip(axes, (('LR', cut(lr, s), None), ('bicubic', cut(bi), bi), ('SR-VAE', cut(sr), sr), ('HR', cut(hr), None))):
-        ax.imshow(x.permute(1, 2, 0).clamp(0, 1), interpolation='nearest'); ax.axis('off')
-        ax.set_title(name + (f': {psnr(whole, hr, crop_border=s, y_channel=True):.2f} dB (whole image)' if whole is not None else ''), fontsize=8)
-    fig.tight_layout()
-    return fig
-
-def write_run_files(out, run: Run):
-    "history.json, loss_curve.png and comparison.png in the run folder."
-    import matplotlib.pyplot as plt
-    out, cfg = Path(out), run.cfg
-    atomic_write(out / 'history.json', json.dumps(run.history))
-    gamma = run.loss_fn.gamma
-    for name, fig in (('loss_curve.png', lambda: plot_history(run.history, f"x{cfg.scale} {cfg.mode}, {cfg.steps} steps, gamma={gamma}")),
-                      ('comparison.png', lambda: comparison_figure(run.model, *run.valid.named_pairs()[0][1:]))):
-        f = fig(); f.savefig(out / name, dpi=90); plt.close(f)
