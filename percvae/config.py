@@ -28,9 +28,10 @@ def setting(default, *, choices: tuple | None = None, minimum: float | None = No
 # %% ../nbs/04a_config.ipynb #a2169ba9
 @dataclass
 class Recipe:
-    "What is trained, on which data, with which loss and optimiser: the settings that decide what a run learns (fixed on resume)."
+    """What is trained, on which data, with which loss and optimiser: the settings that decide what a run learns (fixed
+    on resume)."""
     data: str = 'samples'         # 'samples' (bundled photos), 'pets' (Oxford-IIIT Pet) or a folder of HR images
-    data_root: str = setting('data', resume='free', key='never')   # where 'pets' is downloaded and extracted (ROOT/oxford-iiit-pet)
+    data_root: str = setting('data', resume='free', key='never')   # where 'pets' is downloaded (ROOT/oxford-iiit-pet)
     scale: int = setting(2, minimum=2)          # upscaling factor
     mode: str = setting('paper', choices=DEGRADATIONS)   # degradation: 'paper' (blur + bicubic) or 'bicubic' (BI)
     sigma: float = setting(1.0, minimum=0)      # blur of the paper degradation, HR pixels
@@ -43,17 +44,17 @@ class Recipe:
     latent_channels: int = setting(4, minimum=1)   # SR-VAE latent channels per LR pixel
     blocks: int = setting(4, minimum=1)         # SR-VAE residual blocks
     encoder: str = setting('hr', choices=('hr', 'lr'))   # SR-VAE posterior: 'hr' (q(z|HR,LR), conditional) or 'lr' (q(z|LR))
-    reparam: str = setting('fixed', choices=('fixed', 'paper'))   # the paper's VAE: 'fixed' (sigma = exp(logvar / 2)) or 'paper' (its exp(logvar) bug)
-    target: str = setting('image', choices=('image', 'imagenet'))  # 'image' ([0, 1]), or 'imagenet': input and target ImageNet-normalised, as the paper's code did
-    loss: str = setting('recommended', choices=tuple(LOSS_PRESETS))   # loss preset, whose weights the five settings below override
+    reparam: str = setting('fixed', choices=('fixed', 'paper'))   # paper's VAE: 'fixed' (exp(logvar / 2)) or its exp(logvar) bug
+    target: str = setting('image', choices=('image', 'imagenet'))  # 'image' ([0, 1]) or 'imagenet' (normalised, as the paper)
+    loss: str = setting('recommended', choices=tuple(LOSS_PRESETS))   # loss preset, overridden by the settings below
     alpha: float | None = setting(None, minimum=0, loss=True)      # weight of the VAE terms (None: the loss preset's)
-    rec_weight: float | None = setting(None, minimum=0, loss=True)  # weight of the pixel MSE inside the VAE terms (None: the preset's)
+    rec_weight: float | None = setting(None, minimum=0, loss=True)  # weight of the pixel MSE in the VAE terms (None: preset's)
     kl_weight: float | None = setting(None, minimum=0, loss=True)   # KL weight beta, per value (None: the preset's)
-    gamma: float | None = setting(None, minimum=0, loss=True)      # weight of the perceptual term, 0 = pixel + KL only (None: the preset's)
+    gamma: float | None = setting(None, minimum=0, loss=True)      # perceptual term's weight, 0: pixel + KL only (None: preset's)
     kl_warmup: int | None = setting(None, minimum=0, loss=True)    # steps of linear KL warm-up (None: the preset's)
     free_bits: float | None = setting(None, minimum=0, loss=True)  # KL free bits per latent channel (None: the preset's)
-    perceptual_norm: str | None = setting(None, choices=('none', 'target'), key='changed', loss=True)  # perceptual term: 'none' (raw feature MSE) or 'target' (each layer's over the target's mean square) (None: the preset's)
-    layers: str = 'relu3_3'       # feature layers of the perceptual term, comma-separated (equal weights); not given: the network's own (lesson 02)
+    perceptual_norm: str | None = setting(None, choices=('none', 'target'), key='changed', loss=True)  # raw or target-relative
+    layers: str = 'relu3_3'       # perceptual feature layers, comma-separated; not given: the network's own (lesson 02)
     arch: str = setting('vgg16', choices=ARCHS)   # feature network of the perceptual term
     vgg: str = 'imagenet'         # the feature network's weights (whichever --arch): 'imagenet', 'random' or a state-dict file
     grad_clip: float = setting(1.0, minimum=0)  # max gradient norm (0: off)
@@ -62,21 +63,23 @@ class Recipe:
 # %% ../nbs/04a_config.ipynb #7d90a464
 @dataclass
 class TrainConfig(Recipe):
-    "Everything a training run depends on: its `Recipe`, then measuring, saving and hardware; saved in every checkpoint and in the run folder's config.json."
+    """Everything a training run depends on: its `Recipe`, then measuring, saving and hardware; saved in every
+    checkpoint and in the run folder's config.json."""
     eval_every: int = setting(250, minimum=1)        # steps between held-out evaluations
     checkpoint_every: int = setting(250, minimum=1)  # steps between checkpoints
-    checkpoint_minutes: float = setting(5.0, minimum=0, key='never')  # also checkpoint when this many minutes have passed since the last one (0: off)
-    log_every: int = setting(10, minimum=1, key='never')   # steps between reading the losses back from the device (history keeps every step)
+    checkpoint_minutes: float = setting(5.0, minimum=0, key='never')  # also checkpoint after this many minutes (0: off)
+    log_every: int = setting(10, minimum=1, key='never')   # steps between reading the losses back (history keeps every step)
     device: str = 'auto'          # 'auto' (CUDA, then MPS, then CPU), or a torch device: cpu, cuda, cuda:1, mps
-    amp: bool | None = None       # mixed precision autocast (None: on for CUDA, bfloat16 from compute capability 8.0, else float16)
+    amp: bool | None = None       # mixed precision (None: on for CUDA, bfloat16 from compute capability 8.0, else float16)
     channels_last: bool = True    # NHWC memory layout (faster for convolutions on CPU and GPU)
-    compile: bool = setting(False, key='changed')    # torch.compile the model and the feature extractor (tens of seconds of start-up)
+    compile: bool = setting(False, key='changed')    # torch.compile the model and the feature network (slow start-up)
     workers: int = setting(0, minimum=0, key='never')   # DataLoader worker processes
-    perceptual_bf16: bool | None = None  # the feature network in bfloat16 (None: where that is fast: CUDA >= 8.0, CPUs with BF16 units)
+    perceptual_bf16: bool | None = None  # feature network in bfloat16 (None: where fast: CUDA >= 8.0, CPUs with BF16 units)
 
 # %% ../nbs/04a_config.ipynb #100623dc
 def meta(name: str) -> dict:
-    "The metadata `setting` declared for the `TrainConfig` field `name` (plain defaults: no choices, no minimum, always keyed)."
+    """The metadata `setting` declared for the `TrainConfig` field `name` (plain defaults: no choices, no minimum,
+    always keyed)."""
     f = next(f for f in fields(TrainConfig) if f.name == name)
     m = dict(f.metadata) or dict(choices=None, minimum=None, positive=False, resume=None, key='always', loss=False)
     if m['resume'] is None: m['resume'] = 'fixed' if name in {g.name for g in fields(Recipe)} else 'free'
@@ -115,7 +118,8 @@ def make_config(config=None, preset: str | None = None, **overrides) -> TrainCon
 DEVICE_TYPES = ('cpu', 'cuda', 'mps')       # what percvae trains on
 
 def check_device(name: str) -> str:
-    "Raise a one-line `ValueError` unless `name` is 'auto' or a device percvae can train on ('cpu', 'cuda', 'cuda:N', 'mps')."
+    """Raise a one-line `ValueError` unless `name` is 'auto' or a device percvae can train on ('cpu', 'cuda', 'cuda:N',
+    'mps')."""
     want = f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps', got {name!r}"
     if name == 'auto': return name
     try: d = torch.device(name)
@@ -140,18 +144,21 @@ def _check_number(name: str, v, m: dict):
 def _check_config(cfg: TrainConfig, given=()):
     for f in fields(cfg):
         m, v = meta(f.name), getattr(cfg, f.name)
-        if m['choices'] and v is not None and v not in m['choices']: raise ValueError(f"{f.name} must be one of {list(m['choices'])}, got {v!r}")
+        if m['choices'] and v is not None and v not in m['choices']:
+            raise ValueError(f"{f.name} must be one of {list(m['choices'])}, got {v!r}")
         _check_number(f.name, v, m)
     if cfg.patch < cfg.scale:
         raise ValueError(f"scale {cfg.scale} is larger than the HR patch of {cfg.patch} pixels: an LR patch would be empty; "
                          f"use a smaller scale or a patch of at least {4 * cfg.scale}")
-    if 'layers' not in given and cfg.arch not in VGG_BLOCKS and cfg.layers == Recipe.layers: cfg.layers = ','.join(DEFAULT_LAYERS[cfg.arch])   # the network's own
-    if 'patch' not in given and cfg.patch % cfg.scale: cfg.patch = cfg.patch // cfg.scale * cfg.scale     # a preset's patch, fitted to the scale
+    if 'layers' not in given and cfg.arch not in VGG_BLOCKS and cfg.layers == Recipe.layers:
+        cfg.layers = ','.join(DEFAULT_LAYERS[cfg.arch])                          # the network's own layers
+    if 'patch' not in given and cfg.patch % cfg.scale: cfg.patch = cfg.patch // cfg.scale * cfg.scale     # a preset's, fitted
     if cfg.patch % cfg.scale: raise ValueError(f"patch ({cfg.patch}) must be a multiple of scale ({cfg.scale})")
     check_device(cfg.device)
 
 # %% ../nbs/04a_config.ipynb #7a4de8b0
 def loss_settings(cfg) -> dict:
-    "The loss settings a config trains with (a config or a dict): its loss preset's, overridden where the config sets them."
+    """The loss settings a config trains with (a config or a dict): its loss preset's, overridden where the config sets
+    them."""
     cfg = make_config(cfg) if isinstance(cfg, dict) else cfg
     return {**LOSS_PRESETS[cfg.loss], **{k: getattr(cfg, k) for k in LOSS_SETTINGS if getattr(cfg, k) is not None}}
