@@ -1,10 +1,20 @@
 #!/usr/bin/env python3
-"""CI's quality gate: the quick model must beat bicubic by 3 dB (Y-PSNR, crop = scale) and in SSIM at x2.
+"""CI's quality gate: the quick model must beat bicubic at x2 (Y-PSNR, crop = scale) by a margin, and in SSIM.
 
-Scored on Set5 when it is there ($PERCVAE_DATA/Set5 or ../shared/data/Set5, as `benchmark_dir` finds it), else on
-the bundled held-out photos (`sample_images('valid')`, written as PNGs into WORK/valid). The model is evaluated with
-`percvae_eval` (the command README shows) into WORK/eval, never inside the data folder. Prints which set it scored
-on, then the line `quality_gain_db: X`, pass or fail.
+Scored on Set5 when it is there ($PERCVAE_DATA/Set5 or ../shared/data/Set5, as `benchmark_dir` finds it): a mean gain
+of at least 3.0 dB. Else on ten held-out photos that ship with scikit-image, none of them a training photo
+(`SAMPLE_SPLITS['train']`): the two held-out colour photos (`sample_images('valid')`) and eight more of scikit-image's
+bundled photographs, the greyscale ones as RGB (HELD_OUT_EXTRA), written as PNGs into WORK/valid: a mean gain of at
+least 2.7 dB. The model is evaluated with `percvae_eval` (the command README shows) into WORK/eval, never inside the
+data folder. Prints which set it scored on, then the line `quality_gain_db: X`, pass or fail.
+
+Why these thresholds (measured, not assumed): the two held-out colour photos alone gave +3.25 dB and +3.31 dB on two
+machines, a hair over the old 3.0 dB. Scored over all ten photos the quick model gains +3.16 dB on a 2-core x86_64 CPU
+with torch 2.14.1 (per photo +2.25 to +5.36 dB; Set5 +4.30 to +4.40 dB); the machine-to-machine spread seen so far is
+0.06 to 0.11 dB (same torch, other CPU kernels). So the held-out threshold is the measured gain less 0.46 dB, four times
+that spread, while an untrained SR-VAE (bicubic plus a zero residual) gains 0 dB. Set5 keeps 3.0 dB (a margin of 1.3 dB).
+Left out: scikit-image's colorwheel (synthetic: the model loses 24 dB on it) and retina (a 1411x1411 fundus image,
+mostly black, +6.6 dB, which would dominate the mean).
 
     python3 .ci/quality.py --checkpoint RUN/checkpoint.pt --work EMPTY_FOLDER
 
@@ -18,20 +28,39 @@ import sys
 import traceback
 from pathlib import Path
 
-MIN_GAIN_DB = 3.0
+MIN_GAIN_DB = {'Set5': 3.0, 'held-out photos': 2.7}
 SCALE = 2
+# scikit-image's bundled photographs that percvae never trains on, beside sample_images('valid'); greyscale ones as RGB
+HELD_OUT_EXTRA = ('camera', 'coins', 'moon', 'clock', 'page', 'grass', 'gravel', 'brick')
+
+
+def held_out_photos() -> dict:
+    "sample_images('valid') and HELD_OUT_EXTRA as `{name: [3,H,W]}`; refuses any training photo."
+    import numpy as np
+    import skimage.data
+    import torch
+    from percvae.degradation import SAMPLE_SPLITS, sample_images
+    imgs = sample_images('valid')
+    if not imgs: raise RuntimeError("sample_images('valid') returned no images")
+    for name in HELD_OUT_EXTRA:
+        a = getattr(skimage.data, name)()
+        a = np.stack([a] * 3, -1) if a.ndim == 2 else a[..., :3]
+        imgs[name] = torch.from_numpy(np.ascontiguousarray(a)).permute(2, 0, 1).float().div(255)
+    trained = set(imgs) & set(SAMPLE_SPLITS['train'])
+    if trained: raise RuntimeError(f"the gate must not score training photos: {sorted(trained)}")
+    return imgs
 
 
 def eval_set(work: Path) -> tuple[str, Path]:
     "The set to score on: (its name, its folder). Any error here is an error of CI, not a missing benchmark."
-    from percvae.degradation import benchmark_dir, sample_images, save_image
+    from percvae.degradation import benchmark_dir, save_image
     set5 = benchmark_dir('Set5')
     if set5 is not None: return 'Set5', Path(set5).resolve()
     data = work / 'valid'
-    imgs = sample_images('valid')
-    if not imgs: raise RuntimeError("sample_images('valid') returned no images")
+    imgs = held_out_photos()
     for name, img in imgs.items(): save_image(img, data / f'{name}.png')
-    return f"the bundled held-out photos ({', '.join(imgs)}; Set5 not found in $PERCVAE_DATA or ../shared/data)", data
+    return (f"{len(imgs)} held-out photos bundled with scikit-image ({', '.join(imgs)}; Set5 not found in "
+            "$PERCVAE_DATA or ../shared/data)", data)
 
 
 def main(argv=None) -> int:
@@ -54,13 +83,14 @@ def main(argv=None) -> int:
         print(f"quality gate: {' '.join(cmd)} failed with exit code {r.returncode}"); return 2
     m = json.loads((out / 'metrics.json').read_text())['mean']
     gain = m['psnr'] - m['bicubic_psnr']
-    ok_psnr, ok_ssim = gain >= MIN_GAIN_DB, m['ssim'] > m['bicubic_ssim']
     short = 'Set5' if name == 'Set5' else 'held-out photos'
+    need = MIN_GAIN_DB[short]
+    ok_psnr, ok_ssim = gain >= need, m['ssim'] > m['bicubic_ssim']
     print(f"{short} x{SCALE}: SR {m['psnr']:.2f} dB / SSIM {m['ssim']:.4f}, bicubic {m['bicubic_psnr']:.2f} dB / "
-          f"{m['bicubic_ssim']:.4f}: gain {gain:+.3f} dB (needs >= +{MIN_GAIN_DB:.1f}), SSIM "
+          f"{m['bicubic_ssim']:.4f}: gain {gain:+.3f} dB (needs >= +{need:.1f}), SSIM "
           f"{'above' if ok_ssim else 'NOT above'} bicubic's -> {'passed' if ok_psnr and ok_ssim else 'FAILED'}")
     print(f"quality_gain_db: {gain:.2f}", flush=True)
-    if not ok_psnr: print(f"quality gate: the quick model beats bicubic on {short} by {gain:+.2f} dB, less than +{MIN_GAIN_DB:.1f} dB")
+    if not ok_psnr: print(f"quality gate: the quick model beats bicubic on {short} by {gain:+.2f} dB, less than +{need:.1f} dB")
     if not ok_ssim: print(f"quality gate: the quick model's SSIM on {short} ({m['ssim']:.4f}) is not above bicubic's ({m['bicubic_ssim']:.4f})")
     return 0 if ok_psnr and ok_ssim else 1
 
