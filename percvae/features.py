@@ -183,6 +183,7 @@ DEFAULT_LAYERS = {'vgg16': ('relu3_3',), 'vgg19': ('relu3_3',), 'resnet18': ('la
                   # each network's perceptual layer(s); Lite0's chosen by measurement in section 6
                   'efficientnet_lite0': ('block2',)}
 
+# %% ../nbs/02_vgg_features.ipynb #1a53184c
 def feature_extractor(arch: str = 'vgg16', layers=None, weights='imagenet', *, seed: int = 0) -> FeatureExtractor:
     """The extractor for `arch` (one of `ARCHS`) at `layers` (None: `DEFAULT_LAYERS[arch]`), with `weights` 'imagenet',
     'random' (or None) or a state-dict path."""
