@@ -318,6 +318,30 @@ def crops_figure(recs: list[dict], folder, ncols: int | None = None):
     fig.tight_layout()
     return fig
 
+# %% ../nbs/06_ablations.ipynb #5490e887
+def _feature_panel(ax, st: list, k: str, title: str, ref, first):
+    "One column of `features_figure`: value `k` of each feature choice, its min-max over seeds, the reference line."
+    rep = [i for i, s in enumerate(st) if s['n'] > 1]
+    v = [first(s, k) for s in st]
+    ax.barh(range(len(v)), v, color='#4682b4')
+    hi = [s['hi'][k] if k != 'step_ms' else x for s, x in zip(st, v)]
+    if k != 'step_ms' and rep:
+        _, err = _bar([st[i] for i in rep], k)
+        ax.errorbar([v[i] for i in rep], rep, xerr=err, fmt='none', ecolor='k', capsize=3, lw=1)
+    for i, (x, h) in enumerate(zip(v, hi)):
+        ax.text(h, i, f' {x:.2f}' if k == 'psnr' else f' {x:.3g}', va='center', fontsize=8)
+    ax.set_title(title, fontsize=9)
+    r = first(ref, k) if ref else None
+    if r is not None:
+        seeds = f" ({ref['n']} seeds)" if ref['n'] > 1 and k != 'step_ms' else ''
+        ax.axvline(r, color='k', ls=':', lw=1.2, label=f"{ref['label']}{seeds}: {r:.3g}")
+    lo = [s['lo'][k] if k != 'step_ms' else 0 for s in st]
+    if k != 'step_ms':
+        ax.set_xlim(min(lo + [r or v[0]]) * 0.985 if k == 'psnr' else 0,
+                    max(hi + [r or v[0]]) * (1.01 if k == 'psnr' else 1.15))
+    if r is not None: ax.legend(fontsize=7, loc='lower right')
+    if k == 'feature_distance': ax.ticklabel_format(axis='x', style='sci', scilimits=(0, 0))
+
 # %% ../nbs/06_ablations.ipynb #86b418a9
 def features_figure(recs: list[dict], reference: list[dict] | None = None):
     """Held-out Y-PSNR and feature distance (yardstick; mean over seeds, min-max bars where repeated) and ms per step
@@ -329,27 +353,7 @@ def features_figure(recs: list[dict], reference: list[dict] | None = None):
     cols = [('psnr', 'held-out Y-PSNR (dB)'), ('feature_distance', 'feature distance (yardstick)'),
             ('step_ms', 'ms per training step')]
     fig, axs = plt.subplots(1, 3, figsize=(14, 0.45 * len(st) + 1.8), sharey=True)
-    rep = [i for i, s in enumerate(st) if s['n'] > 1]
-    for ax, (k, t) in zip(axs, cols):
-        v = [first(s, k) for s in st]
-        ax.barh(range(len(v)), v, color='#4682b4')
-        hi = [s['hi'][k] if k != 'step_ms' else x for s, x in zip(st, v)]
-        if k != 'step_ms' and rep:
-            _, err = _bar([st[i] for i in rep], k)
-            ax.errorbar([v[i] for i in rep], rep, xerr=err, fmt='none', ecolor='k', capsize=3, lw=1)
-        for i, (x, h) in enumerate(zip(v, hi)):
-            ax.text(h, i, f' {x:.2f}' if k == 'psnr' else f' {x:.3g}', va='center', fontsize=8)
-        ax.set_title(t, fontsize=9)
-        r = first(ref, k) if ref else None
-        if r is not None:
-            seeds = f" ({ref['n']} seeds)" if ref['n'] > 1 and k != 'step_ms' else ''
-            ax.axvline(r, color='k', ls=':', lw=1.2, label=f"{ref['label']}{seeds}: {r:.3g}")
-        lo = [s['lo'][k] if k != 'step_ms' else 0 for s in st]
-        if k != 'step_ms':
-            ax.set_xlim(min(lo + [r or v[0]]) * 0.985 if k == 'psnr' else 0,
-                        max(hi + [r or v[0]]) * (1.01 if k == 'psnr' else 1.15))
-        if r is not None: ax.legend(fontsize=7, loc='lower right')
-        if k == 'feature_distance': ax.ticklabel_format(axis='x', style='sci', scilimits=(0, 0))
+    for ax, (k, t) in zip(axs, cols): _feature_panel(ax, st, k, t, ref, first)
     axs[0].set_yticks(range(len(st)), [s['label'] + (f" ({s['n']} seeds)" if s['n'] > 1 else '') for s in st],
                       fontsize=8)
     axs[0].invert_yaxis()
@@ -362,6 +366,24 @@ def features_figure(recs: list[dict], reference: list[dict] | None = None):
     )
     fig.tight_layout()
     return fig
+
+# %% ../nbs/06_ablations.ipynb #efa506f0
+def _kl_psnr_panel(ax, st: list):
+    "The right panel of `kl_figure`: Y-PSNR with posterior, z = 0 and prior-sample latents for each KL setting."
+    import numpy as np
+    rep = [i for i, s in enumerate(st) if s['n'] > 1]
+    for j, (k, t) in enumerate([('posterior_psnr', 'z from the posterior (sees HR)'), ('zero_psnr', 'z = 0'),
+                                ('sample_psnr', 'z from the prior')]):
+        x, (v, err) = np.arange(len(st)) + 0.27 * (j - 1), _bar(st, k)
+        ax.bar(x, v, 0.27, label=t)
+        if rep:
+            ax.errorbar(x[rep], [v[i] for i in rep], yerr=[[err[0][i] for i in rep], [err[1][i] for i in rep]],
+                            fmt='none', ecolor='k', capsize=2, lw=0.8)
+    ax.axhline(st[0]['mean']['bicubic_psnr'], color='k', ls='--', lw=1, label='bicubic')
+    lo = min(min(s['lo'][k] for k in ('posterior_psnr', 'zero_psnr', 'sample_psnr')) for s in st)
+    hi = max(s['hi']['posterior_psnr'] for s in st)
+    ax.set_ylim(min(lo, st[0]['mean']['bicubic_psnr']) - 0.3, hi + 0.3)
+    ax.legend(fontsize=8); ax.set_ylabel('held-out Y-PSNR (dB)')
 
 # %% ../nbs/06_ablations.ipynb #da457d0b
 def kl_figure(recs: list[dict]):
@@ -386,19 +408,7 @@ def kl_figure(recs: list[dict]):
     axs[0].set_title(
         'bars: latent channels, largest KL first; dashed: the 0.01 "active" line; active channels per seed', fontsize=9
     )
-    rep = [i for i, s in enumerate(st) if s['n'] > 1]
-    for j, (k, t) in enumerate([('posterior_psnr', 'z from the posterior (sees HR)'), ('zero_psnr', 'z = 0'),
-                                ('sample_psnr', 'z from the prior')]):
-        x, (v, err) = np.arange(len(st)) + 0.27 * (j - 1), _bar(st, k)
-        axs[1].bar(x, v, 0.27, label=t)
-        if rep:
-            axs[1].errorbar(x[rep], [v[i] for i in rep], yerr=[[err[0][i] for i in rep], [err[1][i] for i in rep]],
-                            fmt='none', ecolor='k', capsize=2, lw=0.8)
-    axs[1].axhline(st[0]['mean']['bicubic_psnr'], color='k', ls='--', lw=1, label='bicubic')
-    lo = min(min(s['lo'][k] for k in ('posterior_psnr', 'zero_psnr', 'sample_psnr')) for s in st)
-    hi = max(s['hi']['posterior_psnr'] for s in st)
-    axs[1].set_ylim(min(lo, st[0]['mean']['bicubic_psnr']) - 0.3, hi + 0.3)
-    axs[1].legend(fontsize=8); axs[1].set_ylabel('held-out Y-PSNR (dB)')
+    _kl_psnr_panel(axs[1], st)
     for ax in axs:
         ax.set_xticks(range(len(st)),
                       [s['label'].replace(', ', '\n') + (f"\n{s['n']} seeds" if s['n'] > 1 else '') for s in st],
@@ -468,12 +478,29 @@ def perception_distortion_figure(recs: list[dict], scale: int = 2, mode: str = '
     fig.tight_layout()
     return fig
 
-# %% ../nbs/06_ablations.ipynb #2f44be06
-def grid_explorer(records=None, folder=None):
-    """An ipywidgets panel over the recorded alpha/gamma grid (`records`: a folder of records, a dict or a list; default
-    the repository's): two sliders, the crop of the setting's first seed beside HR and bicubic, its metrics (means
-    over seeds where repeated). `.state` holds the run shown."""
-    import ipywidgets as W
+# %% ../nbs/06_ablations.ipynb #a19fa795
+def _grid_html(s: dict, on_front: bool) -> str:
+    "The explorer's text for one grid setting `s` (from `over_seeds`): metrics, means over seeds with their range."
+    r, m, n = s['runs'][0], s['mean'], s['n']
+    spread = lambda k, f: f" (seeds {s['lo'][k]:{f}} to {s['hi'][k]:{f}})" if n > 1 else ''
+    on_front = ' <b>on the Pareto front</b>' if on_front else ''
+    return (
+        f"<b>{r['label']}</b> (gamma/alpha = "
+        f"{r['config']['gamma'] / r['config']['alpha']:g}){on_front}"
+        f"{f', mean of {n} seeds' if n > 1 else ''}<br>held-out Y-PSNR {m['psnr']:.2f} "
+        f"dB{spread('psnr', '.2f')} (bicubic {m['bicubic_psnr']:.2f}), "
+        f"SSIM {m['ssim']:.4f}, feature distance "
+        f"{m['feature_distance']:.3g}{spread('feature_distance', '.3g')} (bicubic "
+        f"{m['bicubic_feature_distance']:.3g})"
+        + (f"; Set5 {m['set5_psnr']:.2f} dB" if 'set5_psnr' in m else '')
+        + "<br>"
+        f"<small>{_budget(r)}; loss features: {r['weights']}; distance measured with "
+        f"{r['yardstick']}</small>"
+    )
+
+# %% ../nbs/06_ablations.ipynb #09b4154d
+def _grid_records(records, folder):
+    "The measured grid runs (group 'tradeoff') among `records` (a folder, dict or list; None: the repository's), their folder."
     if records is None or isinstance(records, (str, os.PathLike)):
         folder = Path(
             records if records is not None else Path(__file__).resolve().parent.parent / 'bench' / 'ablations'
@@ -485,6 +512,15 @@ def grid_explorer(records=None, folder=None):
         raise ValueError(
             "no alpha/gamma grid runs among the records (group 'tradeoff'); run the grid first (lesson 06)"
         )
+    return recs, folder
+
+# %% ../nbs/06_ablations.ipynb #2f44be06
+def grid_explorer(records=None, folder=None):
+    """An ipywidgets panel over the recorded alpha/gamma grid (`records`: a folder of records, a dict or a list; default
+    the repository's): two sliders, the crop of the setting's first seed beside HR and bicubic, its metrics (means
+    over seeds where repeated). `.state` holds the run shown."""
+    import ipywidgets as W
+    recs, folder = _grid_records(records, folder)
     crops = Path(folder) / 'crops' if folder is not None else None
     st = over_seeds(recs)
     table = {(s['config']['alpha'], s['config']['gamma']): s for s in st}
@@ -505,25 +541,11 @@ def grid_explorer(records=None, folder=None):
         if s is None:
             caption.value, info.value = 'not run', f'<i>no run at alpha {a_sl.value:g}, gamma {g_sl.value:g}</i>'
             return
-        r, m, n = s['runs'][0], s['mean'], s['n']
-        spread = lambda k, f: f" (seeds {s['lo'][k]:{f}} to {s['hi'][k]:{f}})" if n > 1 else ''
+        r, n = s['runs'][0], s['n']
         img.value = png(crops / f"{r['name']}.png" if crops else None)
         caption.value = f"{r['label']}, seed {r['config']['seed']}"
-        on_front = ' <b>on the Pareto front</b>' if s['name'] in front else ''
-        info.value = (
-            f"<b>{r['label']}</b> (gamma/alpha = "
-            f"{r['config']['gamma'] / r['config']['alpha']:g}){on_front}"
-            f"{f', mean of {n} seeds' if n > 1 else ''}<br>held-out Y-PSNR {m['psnr']:.2f} "
-            f"dB{spread('psnr', '.2f')} (bicubic {m['bicubic_psnr']:.2f}), "
-            f"SSIM {m['ssim']:.4f}, feature distance "
-            f"{m['feature_distance']:.3g}{spread('feature_distance', '.3g')} (bicubic "
-            f"{m['bicubic_feature_distance']:.3g})"
-            + (f"; Set5 {m['set5_psnr']:.2f} dB" if 'set5_psnr' in m else '')
-            + "<br>"
-            f"<small>{_budget(r)}; loss features: {r['weights']}; distance measured with "
-            f"{r['yardstick']}</small>"
-        )
-        box.state.update(run=r['name'], seeds=n, metrics=m, on_front=s['name'] in front)
+        info.value = _grid_html(s, s['name'] in front)
+        box.state.update(run=r['name'], seeds=n, metrics=s['mean'], on_front=s['name'] in front)
     a_sl.observe(show, names='value'); g_sl.observe(show, names='value')
     show()
     return box

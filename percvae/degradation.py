@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from fastcore.basics import patch
 import torch.nn.functional as F
 import torchvision
 import torchvision.transforms.functional as TF
@@ -221,14 +222,18 @@ class SRPairs(Dataset):
         if not 0 <= idx < len(self): raise IndexError(f"index {idx} out of range for {len(self)} pairs")
         return self.crop(idx % len(self.sources))
 
-    def crop(self, i: int, generator: torch.Generator | None = None):
-        """A random aligned crop (and symmetry, if `augment`) of image `i`'s pair, drawn from `generator` (torch's
-        global RNG if None)."""
-        return _aligned_crop(*self.pair(i), self.scale, self.patch, self.augment, generator)
+# %% ../nbs/00_degradation.ipynb #d12cc762
+@patch
+def crop(self: SRPairs, i: int, generator: torch.Generator | None = None):
+    """A random aligned crop (and symmetry, if `augment`) of image `i`'s pair, drawn from `generator` (torch's
+    global RNG if None)."""
+    return _aligned_crop(*self.pair(i), self.scale, self.patch, self.augment, generator)
 
-    def __repr__(self):
-        return (f"SRPairs({len(self.sources)} images x{self.repeat}, scale={self.scale}, patch={self.patch}, "
-                f"mode={self.mode!r}, sigma={self.sigma}, augment={self.augment})")
+# %% ../nbs/00_degradation.ipynb #3d176e96
+@patch
+def __repr__(self: SRPairs):
+    return (f"SRPairs({len(self.sources)} images x{self.repeat}, scale={self.scale}, patch={self.patch}, "
+            f"mode={self.mode!r}, sigma={self.sigma}, augment={self.augment})")
 
 # %% ../nbs/00_degradation.ipynb #5c827c97
 SAMPLE_SPLITS = {'train': ('coffee', 'rocket', 'motorcycle', 'immunohistochemistry', 'hubble_deep_field'),

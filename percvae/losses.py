@@ -8,6 +8,7 @@ from __future__ import annotations
 import numbers
 
 import torch
+from fastcore.basics import patch
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -64,21 +65,23 @@ class PerceptualLoss(nn.Module):
         "Which weights the features come from ('imagenet', 'random (seed 0)', 'file ...'): say it with every number."
         return self.extractor.weights
 
-    def layer_losses(self, sr: torch.Tensor, hr: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Unweighted feature MSE of each layer, batch-averaged (`norm='target'`: over the target features' mean square,
-        no grad): `{layer: scalar}`."""
-        if sr.shape != hr.shape:
-            raise ValueError(f"sr and hr must have the same shape, got {tuple(sr.shape)} and {tuple(hr.shape)}")
-        with torch.autocast(sr.device.type, dtype=torch.bfloat16, enabled=self.bf16):
-            f_sr = self.extractor(sr)
-            with torch.no_grad(): f_hr = self.extractor(hr)
-        out = {l: F.mse_loss(f_sr[l].float(), f_hr[l].float()) for l in self.layer_weights}
-        # clamp: never 0/0
-        if self.norm == 'target': out = {l: v / f_hr[l].float().pow(2).mean().clamp_min(1e-30) for l, v in out.items()}
-        return out
-
     def forward(self, sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
         return sum(self.layer_weights[l] * v for l, v in self.layer_losses(sr, hr).items())
+
+# %% ../nbs/03_losses.ipynb #b0fe45ae
+@patch
+def layer_losses(self: PerceptualLoss, sr: torch.Tensor, hr: torch.Tensor) -> dict[str, torch.Tensor]:
+    """Unweighted feature MSE of each layer, batch-averaged (`norm='target'`: over the target features' mean square,
+    no grad): `{layer: scalar}`."""
+    if sr.shape != hr.shape:
+        raise ValueError(f"sr and hr must have the same shape, got {tuple(sr.shape)} and {tuple(hr.shape)}")
+    with torch.autocast(sr.device.type, dtype=torch.bfloat16, enabled=self.bf16):
+        f_sr = self.extractor(sr)
+        with torch.no_grad(): f_hr = self.extractor(hr)
+    out = {l: F.mse_loss(f_sr[l].float(), f_hr[l].float()) for l in self.layer_weights}
+    # clamp: never 0/0
+    if self.norm == 'target': out = {l: v / f_hr[l].float().pow(2).mean().clamp_min(1e-30) for l, v in out.items()}
+    return out
 
 # %% ../nbs/03_losses.ipynb #29131cac
 def kl_warmup(step: int | None, warmup_steps: int) -> float:
@@ -118,27 +121,29 @@ class SRVAELoss(nn.Module):
         total = self.alpha * (self.rec_weight * rec + w * kl) + self.gamma * perceptual
         return dict(total=total, rec=rec, kl=kl, perceptual=perceptual, kl_weight=w)
 
-    def forward(self, output, hr: torch.Tensor, step: int | None = None) -> dict:
-        "Terms for a model `output` `(sr, mu, logvar)` against `hr`; `step` drives the KL warm-up."
-        sr, mu, logvar = output[:3]
-        if sr.shape != hr.shape:
-            raise ValueError(f"sr and hr must have the same shape, got {tuple(sr.shape)} and {tuple(hr.shape)}")
-        b = hr.shape[0]
-        if self.reduction == 'mean':
-            rec = F.mse_loss(sr, hr)
-            kl = (
-                kl_free_bits(mu, logvar, self.free_bits) / hr[0].numel()
-                if mu.ndim == 4
-                else kl_divergence(mu, logvar).mean() / hr[0].numel()
-            )
-        else:
-            rec = F.mse_loss(sr, hr, reduction='sum')
-            kl = kl_free_bits(mu, logvar, self.free_bits) * b if mu.ndim == 4 else kl_divergence(mu, logvar).sum()
-        if self.perceptual is None: perc = sr.new_zeros(())
-        elif self.gamma > 0: perc = self.perceptual(sr, hr)
-        else:
-            with torch.no_grad(): perc = self.perceptual(sr, hr)      # logged, costs no backward
-        return self.combine(rec, kl, perc, step)
+# %% ../nbs/03_losses.ipynb #d26047a2
+@patch
+def forward(self: SRVAELoss, output, hr: torch.Tensor, step: int | None = None) -> dict:
+    "Terms for a model `output` `(sr, mu, logvar)` against `hr`; `step` drives the KL warm-up."
+    sr, mu, logvar = output[:3]
+    if sr.shape != hr.shape:
+        raise ValueError(f"sr and hr must have the same shape, got {tuple(sr.shape)} and {tuple(hr.shape)}")
+    b = hr.shape[0]
+    if self.reduction == 'mean':
+        rec = F.mse_loss(sr, hr)
+        kl = (
+            kl_free_bits(mu, logvar, self.free_bits) / hr[0].numel()
+            if mu.ndim == 4
+            else kl_divergence(mu, logvar).mean() / hr[0].numel()
+        )
+    else:
+        rec = F.mse_loss(sr, hr, reduction='sum')
+        kl = kl_free_bits(mu, logvar, self.free_bits) * b if mu.ndim == 4 else kl_divergence(mu, logvar).sum()
+    if self.perceptual is None: perc = sr.new_zeros(())
+    elif self.gamma > 0: perc = self.perceptual(sr, hr)
+    else:
+        with torch.no_grad(): perc = self.perceptual(sr, hr)      # logged, costs no backward
+    return self.combine(rec, kl, perc, step)
 
 # %% ../nbs/03_losses.ipynb #5b1d5cc5
 PAPER = dict(alpha=1.0, rec_weight=1e-3, kl_weight=1.0, gamma=0.8, layer_weights={'relu3_3': 1.0},

@@ -104,16 +104,18 @@ class SRVAE(nn.Module):
             m.kernel_size[0] // 2 * m.dilation[0] for m in self.modules() if isinstance(m, nn.Conv2d)
         )
 
-    def _check(self, lr, hr=None):
-        if lr.ndim != 4 or lr.shape[1] != 3:
-            raise ValueError(f"lr must be a batch [B,3,h,w], got shape {tuple(lr.shape)}")
-        if hr is not None and tuple(hr.shape) != (lr.shape[0], 3, lr.shape[2] * self.scale, lr.shape[3] * self.scale):
-            raise ValueError(
-                f"hr must be [B,3,h*{self.scale},w*{self.scale}] = "
-                f"{(lr.shape[0], 3, lr.shape[2] * self.scale, lr.shape[3] * self.scale)}"
-                f" for lr {tuple(lr.shape)}, got {tuple(hr.shape)} (was the model built for another "
-                "scale?)"
-            )
+# %% ../nbs/01_vae.ipynb #fe0dd18a
+@patch
+def _check(self: SRVAE, lr, hr=None):
+    if lr.ndim != 4 or lr.shape[1] != 3:
+        raise ValueError(f"lr must be a batch [B,3,h,w], got shape {tuple(lr.shape)}")
+    if hr is not None and tuple(hr.shape) != (lr.shape[0], 3, lr.shape[2] * self.scale, lr.shape[3] * self.scale):
+        raise ValueError(
+            f"hr must be [B,3,h*{self.scale},w*{self.scale}] = "
+            f"{(lr.shape[0], 3, lr.shape[2] * self.scale, lr.shape[3] * self.scale)}"
+            f" for lr {tuple(lr.shape)}, got {tuple(hr.shape)} (was the model built for another "
+            "scale?)"
+        )
 
 # %% ../nbs/01_vae.ipynb #dbf60822
 @patch
