@@ -24,10 +24,10 @@ from torch.utils.data import Dataset
 from .checks import atomic_write, check_image, check_scale
 
 # %% auto #0
-__all__ = ['DEGRADATIONS', 'SAMPLE_SPLITS', 'PETS_URL', 'IMAGE_EXTENSIONS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'modcrop',
+__all__ = ['DEGRADATIONS', 'SAMPLE_SPLITS', 'IMAGE_EXTENSIONS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'PETS_URL', 'modcrop',
            'blur_kernel_size', 'gaussian_blur', 'bicubic_downsample', 'bicubic', 'bicubic_matlab', 'degrade',
-           'radial_power_spectrum', 'image_files', 'named_images', 'SRPairs', 'sample_images', 'pets', 'benchmark_dir',
-           'ImageLoadError', 'load_image', 'image_size', 'save_image', 'as_image', 'imagenet_normalize']
+           'radial_power_spectrum', 'named_images', 'SRPairs', 'sample_images', 'ImageLoadError', 'load_image',
+           'image_size', 'save_image', 'as_image', 'imagenet_normalize', 'image_files', 'pets', 'benchmark_dir']
 
 # %% ../nbs/00_degradation.ipynb #f7e57324
 def modcrop(img: torch.Tensor, scale: int) -> torch.Tensor:
@@ -48,6 +48,7 @@ def gaussian_blur(img: torch.Tensor, sigma: float = 1.0) -> torch.Tensor:
     k = blur_kernel_size(sigma)
     return TF.gaussian_blur(img, kernel_size=[k, k], sigma=[float(sigma), float(sigma)])
 
+# %% ../nbs/00_degradation.ipynb #790ac08f
 def _batched(fn, img, *args, **kwargs):
     "Apply `fn` to `img` as a batch `[B,3,H,W]`, returning the same rank it was given."
     return fn(img[None], *args, **kwargs)[0] if img.ndim == 3 else fn(img, *args, **kwargs)
@@ -116,19 +117,6 @@ def radial_power_spectrum(img: torch.Tensor, nbins: int = 64):
     return (edges[:-1] + edges[1:]) / 2, total / count.clamp(min=1)
 
 # %% ../nbs/00_degradation.ipynb #cedeb62d
-def image_files(folder) -> list[Path]:
-    "The image files directly inside `folder`, sorted by name; a clear error if there are none."
-    folder = Path(folder)
-    if not folder.is_dir(): raise FileNotFoundError(f"No such folder: {folder}")
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
-    if not files:
-        others = sorted(p.name for p in folder.iterdir())
-        seen = (
-            f" (it holds: {', '.join(others[:5])}{', ...' if len(others) > 5 else ''})" if others else " (it is empty)"
-        )
-        raise ValueError(f"No image files ({', '.join(IMAGE_EXTENSIONS)}) in {folder}{seen}")
-    return files
-
 def named_images(images) -> list[tuple[str, torch.Tensor | Path]]:
     """Normalise `images` (folder, file, tensor, list of files/tensors, or dict name -> file/tensor) to `[(name,
     source)]`."""
@@ -166,6 +154,7 @@ def _aligned_crop(lr: torch.Tensor, hr: torch.Tensor, scale: int, patch: int | N
             lr, hr = lr.transpose(-1, -2), hr.transpose(-1, -2)
     return lr.contiguous(), hr.contiguous()
 
+# %% ../nbs/00_degradation.ipynb #59bd769f
 def _check_pair_settings(scale: int, patch: int | None, mode: str, small: str, repeat: int):
     "Raise a clear error for `SRPairs` settings that cannot work."
     if mode not in DEGRADATIONS: raise ValueError(f"mode must be one of {DEGRADATIONS}, got {mode!r}")
@@ -174,6 +163,7 @@ def _check_pair_settings(scale: int, patch: int | None, mode: str, small: str, r
     if small not in ('skip', 'error'): raise ValueError(f"small must be 'skip' or 'error', got {small!r}")
     if repeat < 1: raise ValueError(f"repeat must be >= 1, got {repeat}")
 
+# %% ../nbs/00_degradation.ipynb #6bb2013e
 def _large_enough(items: list, need: int, small: str) -> list:
     """The `(name, source)` items at least `need` pixels on each side; the others are skipped with a warning that names
     them, or an error."""
@@ -205,22 +195,25 @@ class SRPairs(Dataset):
 
     def __len__(self): return len(self.sources) * self.repeat
 
-    def pair(self, i: int) -> tuple[torch.Tensor, torch.Tensor]:
-        "The whole `(lr, hr)` pair of image `i` (HR modcropped), from the cache if kept."
-        if i in self._pairs: return self._pairs[i]
-        hr = modcrop(as_image(self.sources[i], self.names[i]), self.scale).float()
-        lr = degrade(hr, self.scale, mode=self.mode, sigma=self.sigma)
-        if self.cache: self._pairs[i] = (lr, hr)
-        return lr, hr
-
-    def named_pairs(self) -> list[tuple[str, torch.Tensor, torch.Tensor]]:
-        "Every whole image as `(name, lr, hr)` (HR modcropped), degraded once: later calls return the same list."
-        if self._named is None: self._named = [(n, *self.pair(i)) for i, n in enumerate(self.names)]
-        return self._named
-
     def __getitem__(self, idx: int):
         if not 0 <= idx < len(self): raise IndexError(f"index {idx} out of range for {len(self)} pairs")
         return self.crop(idx % len(self.sources))
+
+# %% ../nbs/00_degradation.ipynb #0fa5b207
+@patch
+def pair(self: SRPairs, i: int) -> tuple[torch.Tensor, torch.Tensor]:
+    "The whole `(lr, hr)` pair of image `i` (HR modcropped), from the cache if kept."
+    if i in self._pairs: return self._pairs[i]
+    hr = modcrop(as_image(self.sources[i], self.names[i]), self.scale).float()
+    lr = degrade(hr, self.scale, mode=self.mode, sigma=self.sigma)
+    if self.cache: self._pairs[i] = (lr, hr)
+    return lr, hr
+
+@patch
+def named_pairs(self: SRPairs) -> list[tuple[str, torch.Tensor, torch.Tensor]]:
+    "Every whole image as `(name, lr, hr)` (HR modcropped), degraded once: later calls return the same list."
+    if self._named is None: self._named = [(n, *self.pair(i)) for i, n in enumerate(self.names)]
+    return self._named
 
 # %% ../nbs/00_degradation.ipynb #d12cc762
 @patch
@@ -251,40 +244,6 @@ def sample_images(split: str = 'train') -> dict[str, torch.Tensor]:
     elif split in SAMPLE_SPLITS: names = SAMPLE_SPLITS[split]
     else: raise ValueError(f"split must be one of {tuple(SAMPLE_SPLITS) + ('all',)}, got {split!r}")
     return {n: torch.from_numpy(_skimage_photo(n)[..., :3].copy()).permute(2, 0, 1).float().div(255) for n in names}
-
-# %% ../nbs/00_degradation.ipynb #203eaebe
-PETS_URL = 'https://www.robots.ox.ac.uk/~vgg/data/pets/'
-
-def pets(root='data', split: str = 'trainval', download: bool = True, timeout: float = 20.0) -> list[Path]:
-    "Image files of Oxford-IIIT Pet `split` ('trainval' or 'test') under `root`/oxford-iiit-pet, downloaded if missing."
-    if split not in ('trainval', 'test'): raise ValueError(f"split must be 'trainval' or 'test', got {split!r}")
-    base = Path(root) / 'oxford-iiit-pet'
-    how = (f"Download images.tar.gz and annotations.tar.gz from {PETS_URL} (the 'data/' links) and extract both "
-           f"into {base.resolve()}, so that it holds images/*.jpg and annotations/{split}.txt.")
-    old = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(timeout)       # an unreachable server fails in seconds instead of hanging
-    try:
-        ds = torchvision.datasets.OxfordIIITPet(str(root), split=split, target_types='category', download=download)
-    except Exception as e:
-        reason = f"could not be downloaded ({type(e).__name__}: {e})" if download else "is not there (download=False)"
-        raise RuntimeError(f"Oxford-IIIT Pet {reason}. {how}") from e
-    finally:
-        socket.setdefaulttimeout(old)
-    files = [Path(p) for p in ds._images]
-    missing = [p for p in files if not p.exists()]
-    if missing:
-        raise RuntimeError(f"Oxford-IIIT Pet in {base} is incomplete: {len(missing)} of {len(files)} images of "
-                           f"annotations/{split}.txt are missing (first: {missing[0].name}). {how}")
-    return files
-
-# %% ../nbs/00_degradation.ipynb #f1b5822b
-def benchmark_dir(name: str) -> Path | None:
-    """The first existing folder `name` (e.g. 'Set5') under $PERCVAE_DATA (if set), ../shared/data, ../../shared/data
-    (from the working folder) or shared/data two levels above this module; None if there is none."""
-    roots = [Path(os.environ['PERCVAE_DATA'])] if os.environ.get('PERCVAE_DATA') else []
-    here = Path(__file__).resolve().parent if '__file__' in globals() else Path.cwd()
-    roots += [Path('../shared/data'), Path('../../shared/data'), here.parent.parent / 'shared' / 'data']
-    return next((r / name for r in roots if (r / name).is_dir()), None)
 
 # %% ../nbs/00_degradation.ipynb #06063f29
 IMAGE_EXTENSIONS = ('.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp', '.gif', '.ppm', '.pgm')
@@ -406,3 +365,51 @@ IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 def imagenet_normalize(x: torch.Tensor) -> torch.Tensor:
     "`(x - mean) / std` with ImageNet's channel statistics (what the paper's code applied to its input and target)."
     return (x - x.new_tensor(IMAGENET_MEAN).view(-1, 1, 1)) / x.new_tensor(IMAGENET_STD).view(-1, 1, 1)
+
+# %% ../nbs/00_degradation.ipynb #eb6b4d0b
+def image_files(folder) -> list[Path]:
+    "The image files directly inside `folder`, sorted by name; a clear error if there are none."
+    folder = Path(folder)
+    if not folder.is_dir(): raise FileNotFoundError(f"No such folder: {folder}")
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_EXTENSIONS)
+    if not files:
+        others = sorted(p.name for p in folder.iterdir())
+        seen = (
+            f" (it holds: {', '.join(others[:5])}{', ...' if len(others) > 5 else ''})" if others else " (it is empty)"
+        )
+        raise ValueError(f"No image files ({', '.join(IMAGE_EXTENSIONS)}) in {folder}{seen}")
+    return files
+
+# %% ../nbs/00_degradation.ipynb #203eaebe
+PETS_URL = 'https://www.robots.ox.ac.uk/~vgg/data/pets/'
+
+def pets(root='data', split: str = 'trainval', download: bool = True, timeout: float = 20.0) -> list[Path]:
+    "Image files of Oxford-IIIT Pet `split` ('trainval' or 'test') under `root`/oxford-iiit-pet, downloaded if missing."
+    if split not in ('trainval', 'test'): raise ValueError(f"split must be 'trainval' or 'test', got {split!r}")
+    base = Path(root) / 'oxford-iiit-pet'
+    how = (f"Download images.tar.gz and annotations.tar.gz from {PETS_URL} (the 'data/' links) and extract both "
+           f"into {base.resolve()}, so that it holds images/*.jpg and annotations/{split}.txt.")
+    old = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(timeout)       # an unreachable server fails in seconds instead of hanging
+    try:
+        ds = torchvision.datasets.OxfordIIITPet(str(root), split=split, target_types='category', download=download)
+    except Exception as e:
+        reason = f"could not be downloaded ({type(e).__name__}: {e})" if download else "is not there (download=False)"
+        raise RuntimeError(f"Oxford-IIIT Pet {reason}. {how}") from e
+    finally:
+        socket.setdefaulttimeout(old)
+    files = [Path(p) for p in ds._images]
+    missing = [p for p in files if not p.exists()]
+    if missing:
+        raise RuntimeError(f"Oxford-IIIT Pet in {base} is incomplete: {len(missing)} of {len(files)} images of "
+                           f"annotations/{split}.txt are missing (first: {missing[0].name}). {how}")
+    return files
+
+# %% ../nbs/00_degradation.ipynb #f1b5822b
+def benchmark_dir(name: str) -> Path | None:
+    """The first existing folder `name` (e.g. 'Set5') under $PERCVAE_DATA (if set), ../shared/data, ../../shared/data
+    (from the working folder) or shared/data two levels above this module; None if there is none."""
+    roots = [Path(os.environ['PERCVAE_DATA'])] if os.environ.get('PERCVAE_DATA') else []
+    here = Path(__file__).resolve().parent if '__file__' in globals() else Path.cwd()
+    roots += [Path('../shared/data'), Path('../../shared/data'), here.parent.parent / 'shared' / 'data']
+    return next((r / name for r in roots if (r / name).is_dir()), None)
