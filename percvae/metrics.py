@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 import torch
+from fastcore.basics import patch
 
 from .checks import check_image, check_scale, reachable
 
@@ -48,6 +49,7 @@ def _prepare(pred, target, data_range, crop_border, y_channel):
         target = target[..., crop_border:h - crop_border, crop_border:w - crop_border]
     return (pred[None], target[None]) if pred.ndim == 3 else (pred, target)
 
+# %% ../nbs/05_metrics.ipynb #615fcb5d
 def psnr(pred: torch.Tensor, target: torch.Tensor, data_range: float = 1.0, crop_border: int = 0,
          y_channel: bool = False) -> torch.Tensor:
     """PSNR in dB of `pred` against `target` (`[3,H,W]` or `[B,3,H,W]` in [0, `data_range`]): one value per image,
@@ -103,6 +105,7 @@ def ssim_map(pred: torch.Tensor, target: torch.Tensor, data_range: float = 1.0, 
     s = s.mean(dim=1)
     return s[0] if single else s
 
+# %% ../nbs/05_metrics.ipynb #6f475dab
 def ssim(pred: torch.Tensor, target: torch.Tensor, data_range: float = 1.0, crop_border: int = 0,
          y_channel: bool = False) -> torch.Tensor:
     """SSIM (Gaussian window 11x11, sigma 1.5, K1 0.01, K2 0.03) of `pred` against `target`: one value per image,
@@ -128,13 +131,15 @@ class Evaluation:
     def _repr_markdown_(self): return f"{self.describe()}\n\n{self.table()}"
     def __str__(self): return f"{self.describe()}\n{self.table()}"
 
-    def describe(self) -> str:
-        "The measuring conditions in words."
-        s = self.settings
-        how = f" {s['mode']} degradation" if s.get('mode') else ''
-        if s.get('mode') == 'paper': how += f" (sigma {s.get('sigma')})"
-        channel = 'Y' if s.get('y_channel') else 'RGB'
-        return f"x{s.get('scale')}{how}, {channel} channel, border crop {s.get('crop_border')}, {len(self.rows)} images"
+# %% ../nbs/05_metrics.ipynb #f1f56888
+@patch
+def describe(self: Evaluation) -> str:
+    "The measuring conditions in words."
+    s = self.settings
+    how = f" {s['mode']} degradation" if s.get('mode') else ''
+    if s.get('mode') == 'paper': how += f" (sigma {s.get('sigma')})"
+    channel = 'Y' if s.get('y_channel') else 'RGB'
+    return f"x{s.get('scale')}{how}, {channel} channel, border crop {s.get('crop_border')}, {len(self.rows)} images"
 
 # %% ../nbs/05_metrics.ipynb #75407142
 def _pair_scale(name: str, lr: torch.Tensor, hr: torch.Tensor) -> int:
@@ -148,6 +153,22 @@ def _pair_scale(name: str, lr: torch.Tensor, hr: torch.Tensor) -> int:
         raise ValueError(f"{name}: hr {tuple(hr.shape)} is not x{scale} of lr {tuple(lr.shape)} (modcrop the HR image)")
     return scale
 
+# %% ../nbs/05_metrics.ipynb #8f4d3603
+def _score(name: str, lr: torch.Tensor, sr, hr: torch.Tensor, scale: int, crop: int, y_channel: bool) -> dict:
+    "One row of `evaluate`: `sr` checked to have `hr`'s shape, clamped to [0,1] as saving it would, then measured."
+    if not isinstance(sr, torch.Tensor) or tuple(sr.shape) != tuple(hr.shape):
+        got = tuple(sr.shape) if isinstance(sr, torch.Tensor) else type(sr).__name__
+        raise ValueError(
+            f"{name}: upscale returned {got}, expected {tuple(hr.shape)} (x{scale} of the LR {tuple(lr.shape)}): "
+            "upscale(lr) takes one LR image [3,h,w] and returns one SR image [3,H,W]"
+        )
+    sr, hr = sr.detach().float().cpu().nan_to_num(0.5).clamp(0, 1), hr.detach().float().cpu()
+    try:
+        return {'image': name, 'psnr': psnr(sr, hr, 1.0, crop, y_channel).item(),
+                'ssim': ssim(sr, hr, 1.0, crop, y_channel).item()}
+    except ValueError as e: raise ValueError(f"{name}: {e}") from e
+
+# %% ../nbs/05_metrics.ipynb #be9e67b5
 def evaluate(upscale: Callable, pairs, *, crop_border: int | None = None, y_channel: bool = True) -> Evaluation:
     """PSNR/SSIM of `upscale(lr)` against `hr` for every `(name, lr, hr)` of `pairs` (or of `pairs.named_pairs()`); the
     crop defaults to the scale."""
@@ -158,17 +179,7 @@ def evaluate(upscale: Callable, pairs, *, crop_border: int | None = None, y_chan
         if len(scales) > 1: raise ValueError(f"the pairs mix scales {sorted(scales)}: evaluate each scale on its own")
         crop = scale if crop_border is None else crop_border
         with torch.no_grad(): sr = upscale(lr)
-        if not isinstance(sr, torch.Tensor) or tuple(sr.shape) != tuple(hr.shape):
-            got = tuple(sr.shape) if isinstance(sr, torch.Tensor) else type(sr).__name__
-            raise ValueError(
-                f"{name}: upscale returned {got}, expected {tuple(hr.shape)} (x{scale} of the LR {tuple(lr.shape)}): "
-                "upscale(lr) takes one LR image [3,h,w] and returns one SR image [3,H,W]"
-            )
-        sr, hr = sr.detach().float().cpu().nan_to_num(0.5).clamp(0, 1), hr.detach().float().cpu()
-        try:
-            rows.append({'image': name, 'psnr': psnr(sr, hr, 1.0, crop, y_channel).item(),
-                         'ssim': ssim(sr, hr, 1.0, crop, y_channel).item()})
-        except ValueError as e: raise ValueError(f"{name}: {e}") from e
+        rows.append(_score(name, lr, sr, hr, scale, crop, y_channel))
     if not rows: raise ValueError("no (name, lr, hr) pairs to evaluate")
     mean = {k: sum(r[k] for r in rows) / len(rows) for k in ('psnr', 'ssim')}
     return Evaluation(rows, mean,
