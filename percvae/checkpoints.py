@@ -22,7 +22,7 @@ import torch.nn as nn
 from fastcore.basics import patch
 
 from .checks import atomic_write
-from .config import RESUME_FIXED, make_config
+from .config import RESUME_FIXED, make_config, saved_config
 from .vae import SRVAE, PaperSR
 
 CHECKPOINT_FORMAT = 'percvae-checkpoint-1'
@@ -69,6 +69,7 @@ def load_checkpoint(path, map_location='cpu') -> dict:
         raise CheckpointError(f"{path} is not a percvae checkpoint (no '{CHECKPOINT_FORMAT}' marker)")
     missing = [k for k in ('model', 'model_config', 'config', 'step') if k not in ck]
     if missing: raise CheckpointError(f"{path} lacks {missing}")
+    if isinstance(ck['config'], dict): ck['config'] = saved_config(ck['config'])     # read as it was saved
     _check_contents(ck, path)
     return ck
 

@@ -4,26 +4,29 @@
 
 # %% auto #0
 __all__ = ['CHOICES', 'RESUME_FIXED', 'LOSS_SETTINGS', 'PRESETS', 'DEVICE_TYPES', 'setting', 'Recipe', 'TrainConfig', 'meta',
-           'make_config', 'check_device', 'loss_settings']
+           'resolve_loss', 'make_config', 'check_device', 'loss_settings', 'saved_config']
 
 # %% ../nbs/04a_config.ipynb #49d38233
 import typing
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import torch
 
 from .checks import check_int, check_scale
 from .degradation import DEGRADATIONS
 from .features import ARCHS, DEFAULT_LAYERS, VGG_BLOCKS
-from .losses import LOSS_PRESETS
+from .losses import LOSS_PRESETS, PERCEPTUAL_NORMS, LossConfig
 
 # %% ../nbs/04a_config.ipynb #36604221
+_SAME = object()
+
 def setting(default, *, choices: tuple | None = None, minimum: float | None = None, positive: bool = False,
-            resume: str | None = None, key: str = 'always', loss: bool = False):
+            resume: str | None = None, key: str = 'always', was=_SAME, loss: bool = False):
     "A `TrainConfig` field: its `default`, and what percvae derives the flags, checks, resume rules and run keys from."
     assert resume in (None, 'fixed', 'free') and key in ('always', 'changed', 'never')
     return field(default=default, metadata=dict(choices=choices, minimum=minimum, positive=positive, resume=resume,
-                                                key=key, loss=loss))
+                                                key=key, was=default if was is _SAME else was, loss=loss))
+
 
 # %% ../nbs/04a_config.ipynb #a2169ba9
 @dataclass
@@ -53,7 +56,8 @@ class Recipe:
     gamma: float | None = setting(None, minimum=0, loss=True)      # perceptual term's weight, 0: pixel + KL only (None: preset's)
     kl_warmup: int | None = setting(None, minimum=0, loss=True)    # steps of linear KL warm-up (None: the preset's)
     free_bits: float | None = setting(None, minimum=0, loss=True)  # KL free bits per latent channel (None: the preset's)
-    perceptual_norm: str | None = setting(None, choices=('none', 'target'), key='changed', loss=True)  # raw or target-relative
+    # form of the perceptual term (None: the loss preset's); written out by make_config
+    perceptual_norm: str | None = setting(None, choices=PERCEPTUAL_NORMS, key='changed', was='none', loss=True)
     layers: str = 'relu3_3'       # perceptual feature layers, comma-separated; not given: the network's own (lesson 02)
     arch: str = setting('vgg16', choices=ARCHS)   # feature network of the perceptual term
     vgg: str = 'imagenet'         # the feature network's weights (whichever --arch): 'imagenet', 'random' or a state-dict file
@@ -81,13 +85,21 @@ def meta(name: str) -> dict:
     """The metadata `setting` declared for the `TrainConfig` field `name` (plain defaults: no choices, no minimum,
     always keyed)."""
     f = next(f for f in fields(TrainConfig) if f.name == name)
-    m = dict(f.metadata) or dict(choices=None, minimum=None, positive=False, resume=None, key='always', loss=False)
+    m = dict(f.metadata) or dict(choices=None, minimum=None, positive=False, resume=None, key='always', was=f.default,
+                                 loss=False)
     if m['resume'] is None: m['resume'] = 'fixed' if name in {g.name for g in fields(Recipe)} else 'free'
     return m
 
 CHOICES = {f.name: meta(f.name)['choices'] for f in fields(TrainConfig) if meta(f.name)['choices']}
 RESUME_FIXED = tuple(f.name for f in fields(TrainConfig) if meta(f.name)['resume'] == 'fixed')
 LOSS_SETTINGS = tuple(f.name for f in fields(TrainConfig) if meta(f.name)['loss'])
+
+# %% ../nbs/04a_config.ipynb #6e663a92
+def resolve_loss(cfg: TrainConfig) -> LossConfig:
+    "The `LossConfig` a config trains with: its loss preset's, with the loss settings it gives and its `layers`."
+    given = {k: getattr(cfg, k) for k in LOSS_SETTINGS if getattr(cfg, k) is not None}
+    return replace(LOSS_PRESETS[cfg.loss], **given, layer_weights={l.strip(): 1.0 for l in cfg.layers.split(',') if l.strip()})
+
 
 # %% ../nbs/04a_config.ipynb #20bfdbf5
 PRESETS = {
@@ -112,6 +124,8 @@ def make_config(config=None, preset: str | None = None, **overrides) -> TrainCon
     cfg = TrainConfig(**{**base, **given})
     check_scale(cfg.scale)
     _check_config(cfg, given)
+    if cfg.perceptual_norm is None: cfg.perceptual_norm = LOSS_PRESETS[cfg.loss].perceptual_norm   # saved configs say it
+    cfg.loss_config = resolve_loss(cfg)                                                # resolved once, here
     return cfg
 
 # %% ../nbs/04a_config.ipynb #1cb90d55
@@ -157,8 +171,13 @@ def _check_config(cfg: TrainConfig, given=()):
     check_device(cfg.device)
 
 # %% ../nbs/04a_config.ipynb #7a4de8b0
-def loss_settings(cfg) -> dict:
-    """The loss settings a config trains with (a config or a dict): its loss preset's, overridden where the config sets
-    them."""
-    cfg = make_config(cfg) if isinstance(cfg, dict) else cfg
-    return {**LOSS_PRESETS[cfg.loss], **{k: getattr(cfg, k) for k in LOSS_SETTINGS if getattr(cfg, k) is not None}}
+def loss_settings(cfg) -> LossConfig:
+    "The `LossConfig` a config trains with (a config, or a dict read as `make_config` reads it), resolved once by `make_config`."
+    if isinstance(cfg, dict) or not hasattr(cfg, 'loss_config'): cfg = make_config(cfg)
+    return cfg.loss_config
+
+def saved_config(config: dict) -> dict:
+    """A config as a checkpoint, config.json or record saved it, read as it was meant: saved before `perceptual_norm` was
+    written out (None), it had the raw form, 'none'."""
+    return {**config, 'perceptual_norm': config.get('perceptual_norm') or 'none'}
+

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import numbers
+from dataclasses import asdict, dataclass, fields, replace
 
 import torch
 from fastcore.basics import patch
@@ -13,14 +14,14 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .checks import check_image
-from .degradation import bicubic, degrade, gaussian_blur, modcrop
+from .degradation import bicubic, degrade, gaussian_blur, modcrop, sample_images
 from .features import DEFAULT_LAYERS, FeatureExtractor, feature_extractor
 from .vae import evaluating, kl_divergence, kl_free_bits
 
 # %% auto #0
-__all__ = ['PERCEPTUAL_NORMS', 'REDUCTIONS', 'PAPER', 'RECOMMENDED', 'RELATIVE', 'LOSS_PRESETS', 'PerceptualLoss', 'kl_warmup',
-           'SRVAELoss', 'make_loss', 'gradient_ratio', 'loss_candidates', 'score_candidates', 'preferred',
-           'tradeoff_figure', 'tradeoff_explorer']
+__all__ = ['PERCEPTUAL_NORMS', 'REDUCTIONS', 'PAPER', 'RECOMMENDED', 'LOSS_PRESETS', 'PerceptualLoss', 'kl_warmup', 'SRVAELoss',
+           'LossConfig', 'make_loss', 'gradient_ratio', 'reference_pair', 'loss_candidates', 'score_candidates',
+           'preferred', 'tradeoff_figure', 'tradeoff_explorer']
 
 # %% ../nbs/03_losses.ipynb #3a0b0001
 def _check_weights(layer_weights: dict) -> dict:
@@ -31,13 +32,15 @@ def _check_weights(layer_weights: dict) -> dict:
             raise ValueError(f"the weight of layer {l!r} must be a number >= 0, got {w!r}")
     return dict(layer_weights)
 
-# each layer's feature MSE as it is (the paper's), or relative to the target's mean squared activation (section 3b)
-PERCEPTUAL_NORMS = ('none', 'target')
+# each layer's feature MSE as it is (the paper's), relative to the target's mean squared activation, or divided by the
+# network's own gradient ratio on a reference photo (both section 3b)
+PERCEPTUAL_NORMS = ('none', 'target', 'calibrated')
 
 # %% ../nbs/03_losses.ipynb #6e2c26f8
 class PerceptualLoss(nn.Module):
-    """Weighted sum over layers of the feature MSE normalised by C*H*W (`norm='target'`: also divided by the target
-    features' mean square), batch-averaged; target features without grad."""
+    """Weighted sum over layers of the feature MSE normalised by C*H*W, batch-averaged, target features without grad;
+    `norm='target'`: each layer also over the target features' mean square; `'calibrated'`: the sum over `calibration`,
+    the raw term's gradient ratio on a reference photo (section 3b)."""
     def __init__(self,
                  # layer -> weight; default: the network's `DEFAULT_LAYERS`, weight 1
                  layer_weights: dict | None = None,
@@ -46,7 +49,8 @@ class PerceptualLoss(nn.Module):
                  weights='imagenet', arch: str = 'vgg16',
                  # run the extractor in bfloat16 autocast (faster where the hardware has bfloat16 units)
                  bf16: bool = False,
-                 norm: str = 'none'):  # 'none': raw feature MSE (the paper's); 'target': divided by mean(phi_j(hr)^2)
+                 # 'none': raw feature MSE (the paper's); 'target': over mean(phi_j(hr)^2); 'calibrated': over `calibration`
+                 norm: str = 'none'):
         super().__init__()
         if norm not in PERCEPTUAL_NORMS: raise ValueError(f"norm must be one of {PERCEPTUAL_NORMS}, got {norm!r}")
         self.bf16, self.norm = bf16, norm
@@ -58,7 +62,8 @@ class PerceptualLoss(nn.Module):
         missing = [l for l in self.layer_weights if l not in extractor.layers]
         if missing:
             raise ValueError(f"the extractor does not compute layer(s) {missing}; it has {list(extractor.layers)}")
-        self.extractor = extractor
+        self.extractor, self.calibration = extractor, 1.0
+        if norm == 'calibrated': self.calibration = self.reference_ratio()      # section 3b
 
     @property
     def weights(self) -> str:
@@ -72,7 +77,7 @@ class PerceptualLoss(nn.Module):
 @patch
 def layer_losses(self: PerceptualLoss, sr: torch.Tensor, hr: torch.Tensor) -> dict[str, torch.Tensor]:
     """Unweighted feature MSE of each layer, batch-averaged (`norm='target'`: over the target features' mean square,
-    no grad): `{layer: scalar}`."""
+    no grad; `'calibrated'`: over `calibration`): `{layer: scalar}`."""
     if sr.shape != hr.shape:
         raise ValueError(f"sr and hr must have the same shape, got {tuple(sr.shape)} and {tuple(hr.shape)}")
     with torch.autocast(sr.device.type, dtype=torch.bfloat16, enabled=self.bf16):
@@ -81,7 +86,7 @@ def layer_losses(self: PerceptualLoss, sr: torch.Tensor, hr: torch.Tensor) -> di
     out = {l: F.mse_loss(f_sr[l].float(), f_hr[l].float()) for l in self.layer_weights}
     # clamp: never 0/0
     if self.norm == 'target': out = {l: v / f_hr[l].float().pow(2).mean().clamp_min(1e-30) for l, v in out.items()}
-    return out
+    return {l: v / self.calibration for l, v in out.items()} if self.norm == 'calibrated' else out
 
 # %% ../nbs/03_losses.ipynb #29131cac
 def kl_warmup(step: int | None, warmup_steps: int) -> float:
@@ -146,27 +151,43 @@ def forward(self: SRVAELoss, output, hr: torch.Tensor, step: int | None = None) 
     return self.combine(rec, kl, perc, step)
 
 # %% ../nbs/03_losses.ipynb #5b1d5cc5
-PAPER = dict(alpha=1.0, rec_weight=1e-3, kl_weight=1.0, gamma=0.8, layer_weights={'relu3_3': 1.0},
-             free_bits=0.0, kl_warmup=0, reduction='sum', perceptual_norm='none')
-RECOMMENDED = dict(alpha=1.0, rec_weight=1.0, kl_weight=1e-2, gamma=0.8, layer_weights={'relu3_3': 1.0},
-                   free_bits=0.0, kl_warmup=500, reduction='mean', perceptual_norm='none')
-# scale-free perceptual term, the network's default layers (3b)
-RELATIVE = dict(RECOMMENDED, gamma=1.9e-3, layer_weights=None, perceptual_norm='target')
-LOSS_PRESETS = {'paper': PAPER, 'recommended': RECOMMENDED, 'relative': RELATIVE}
+@dataclass
+class LossConfig:
+    "Everything `make_loss` builds a loss from: the weights of `SRVAELoss` and the form of its perceptual term."
+    alpha: float = 1.0               # weight of the VAE terms
+    rec_weight: float = 1.0          # weight of the pixel MSE inside them (a)
+    kl_weight: float = 1e-2          # KL weight beta
+    gamma: float = 0.8               # weight of the perceptual term; 0: pixel + KL only
+    layer_weights: dict | None = None   # feature layer -> weight; None: the network's DEFAULT_LAYERS
+    free_bits: float = 0.0           # KL free bits per latent channel
+    kl_warmup: int = 500             # steps of linear KL warm-up
+    reduction: str = 'mean'          # pixel and KL terms per value ('mean') or summed ('sum', the paper's)
+    perceptual_norm: str = 'calibrated'   # form of the perceptual term: 'none' (raw), 'target' or 'calibrated' (3b)
 
-def make_loss(preset='recommended', weights='imagenet', extractor: FeatureExtractor | None = None, arch: str = 'vgg16',
-              **overrides) -> SRVAELoss:
-    """An `SRVAELoss` from a preset name (or dict) with `overrides`; builds the perceptual term (from `extractor`, or
-    `arch`+`weights`; `layer_weights` None: the network's `DEFAULT_LAYERS`) only if gamma > 0."""
-    cfg = dict(LOSS_PRESETS[preset] if isinstance(preset, str) else preset)
-    unknown = set(overrides) - set(PAPER)
-    if unknown: raise ValueError(f"unknown loss setting(s) {sorted(unknown)}; known: {sorted(PAPER)}")
-    cfg.update(overrides)
-    layer_weights, norm = cfg.pop('layer_weights'), cfg.pop('perceptual_norm', 'none')
-    if norm not in PERCEPTUAL_NORMS:
-        raise ValueError(f"perceptual_norm must be one of {PERCEPTUAL_NORMS}, got {norm!r}")
-    perceptual = PerceptualLoss(layer_weights, extractor, weights, arch, norm=norm) if cfg['gamma'] > 0 else None
-    return SRVAELoss(perceptual=perceptual, **cfg)
+PAPER = LossConfig(rec_weight=1e-3, kl_weight=1.0, layer_weights={'relu3_3': 1.0}, kl_warmup=0, reduction='sum',
+                   perceptual_norm='none')
+RECOMMENDED = LossConfig()
+LOSS_PRESETS = {'paper': PAPER, 'recommended': RECOMMENDED}
+
+
+# %% ../nbs/03_losses.ipynb #8e9f036e
+def make_loss(preset: str | LossConfig = 'recommended', weights='imagenet', extractor: FeatureExtractor | None = None,
+              arch: str = 'vgg16', **overrides) -> SRVAELoss:
+    """An `SRVAELoss` from a preset name or a `LossConfig`, with `overrides`; builds the perceptual term (from `extractor`,
+    or `arch`+`weights`) only if gamma > 0."""
+    if isinstance(preset, str) and preset not in LOSS_PRESETS:
+        raise ValueError(f"unknown loss preset {preset!r}; choose from {list(LOSS_PRESETS)}")
+    known = [f.name for f in fields(LossConfig)]
+    unknown = sorted(set(overrides) - set(known))
+    if unknown: raise ValueError(f"unknown loss setting(s) {unknown}; known: {known}")
+    cfg = replace(LOSS_PRESETS[preset] if isinstance(preset, str) else preset, **overrides)
+    if cfg.perceptual_norm not in PERCEPTUAL_NORMS:
+        raise ValueError(f"perceptual_norm must be one of {PERCEPTUAL_NORMS}, got {cfg.perceptual_norm!r}")
+    weights_of = {k: v for k, v in asdict(cfg).items() if k not in ('layer_weights', 'perceptual_norm')}
+    perceptual = (PerceptualLoss(cfg.layer_weights, extractor, weights, arch, norm=cfg.perceptual_norm)
+                  if cfg.gamma > 0 else None)
+    return SRVAELoss(perceptual=perceptual, **weights_of)
+
 
 # %% ../nbs/03_losses.ipynb #ea990efe
 def gradient_ratio(perceptual: PerceptualLoss, lr: torch.Tensor, hr: torch.Tensor, scale: int) -> float:
@@ -177,6 +198,24 @@ def gradient_ratio(perceptual: PerceptualLoss, lr: torch.Tensor, hr: torch.Tenso
     g_p, = torch.autograd.grad(perceptual(x, hr), x)
     g_r, = torch.autograd.grad(F.mse_loss(x, hr), x)
     return (g_p.norm() / g_r.norm()).item()
+
+# %% ../nbs/03_losses.ipynb #2421c44d
+def reference_pair() -> tuple[torch.Tensor, torch.Tensor]:
+    "The calibration's fixed reference: a 128-pixel crop of scikit-image's astronaut (HR) and its x2 paper degradation (LR)."
+    hr = sample_images('valid')['astronaut'][:, :128, 128:256]
+    return degrade(hr, 2), hr
+
+@patch
+def reference_ratio(self: PerceptualLoss) -> float:
+    """`gradient_ratio` of this term's raw form on `reference_pair()`, in float32 on the extractor's device: what the
+    calibrated form divides by."""
+    dev = next(self.extractor.buffers()).device                                     # frozen: its weights are buffers
+    lr, hr = (t.to(dev) for t in reference_pair())
+    kept = self.norm, self.calibration, self.bf16
+    self.norm, self.calibration, self.bf16 = 'none', 1.0, False
+    try: return gradient_ratio(self, lr, hr, 2)
+    finally: self.norm, self.calibration, self.bf16 = kept
+
 
 # %% ../nbs/03_losses.ipynb #dbe12c30
 @torch.no_grad()

@@ -26,7 +26,7 @@ import torch
 
 from .checkpoints import CheckpointError, load_checkpoint
 from .checks import atomic_write
-from .config import loss_settings, make_config
+from .config import loss_settings, make_config, saved_config
 from .degradation import SRPairs
 from .measure import YARDSTICKS, measure, save_crops, yardstick
 from .training import TrainingDiverged, pick_device, train, training_data
@@ -43,11 +43,11 @@ def run_spec(name: str, group: str, label: str | None = None, base: dict | None 
 
 def key_settings(config) -> dict:
     """The settings a run's key hashes, as each was declared (lesson 04's `setting`): 'always', 'changed' only where it
-    differs from its default, never 'never'."""
+    differs from what runs had before it existed (`was`), never 'never'."""
     cfg, out = make_config(config), {}
     for f in fields(cfg):
-        how, v = f.metadata.get('key', 'always'), getattr(cfg, f.name)
-        if how == 'always' or (how == 'changed' and v != f.default): out[f.name] = v
+        m, v = {'key': 'always', 'was': f.default, **f.metadata}, getattr(cfg, f.name)
+        if m['key'] == 'always' or (m['key'] == 'changed' and v != m['was']): out[f.name] = v
     return dict(sorted(out.items()))
 
 def run_key(config) -> str:
@@ -65,7 +65,7 @@ def _machine(device) -> dict:
     )
 
 def _loss_weights_used(cfg) -> str:
-    if not loss_settings(cfg)['gamma']: return 'none (no perceptual term)'
+    if not loss_settings(cfg).gamma: return 'none (no perceptual term)'
     return f"{cfg.arch} {'RANDOM (seed 0)' if cfg.vgg == 'random' else cfg.vgg}"
 
 def _timing(rows: list[dict]) -> tuple[float, float]:
@@ -90,7 +90,7 @@ def load_records(records) -> dict[str, dict]:
         try: r = json.loads(f.read_text())
         except (OSError, ValueError) as e:
             warnings.warn(f"skipping unreadable record {f}: {e}"); continue
-        if r.get('format') == RECORD_FORMAT: out[r['name']] = r
+        if r.get('format') == RECORD_FORMAT: out[r['name']] = {**r, 'config': saved_config(r['config'])}   # read as saved
     return out
 
 # %% ../nbs/06a_runner.ipynb #128d0227

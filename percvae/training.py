@@ -69,11 +69,9 @@ def build_model(cfg: TrainConfig) -> nn.Module:
     return SRVAE(cfg.scale, cfg.channels, cfg.latent_channels, cfg.blocks, cfg.encoder)
 
 def build_loss(cfg: TrainConfig):
-    """The loss a config describes (`loss_settings`: the preset's weights, the config's where set); the perceptual term
-    (if gamma > 0) uses `cfg.arch` with `cfg.vgg` weights ('random' warns)."""
-    layers = {l.strip(): 1.0 for l in cfg.layers.split(',') if l.strip()}
-    weights = None if cfg.vgg == 'random' else cfg.vgg
-    loss = make_loss(cfg.loss, weights=weights, arch=cfg.arch, **{**loss_settings(cfg), 'layer_weights': layers})
+    """The loss a config describes: its `LossConfig`, resolved by `make_config`; the perceptual term (if gamma > 0) uses
+    `cfg.arch` with `cfg.vgg` weights ('random' warns)."""
+    loss = make_loss(loss_settings(cfg), weights=None if cfg.vgg == 'random' else cfg.vgg, arch=cfg.arch)
     if loss.perceptual is not None: loss.perceptual.bf16 = perceptual_bf16(cfg)
     return loss
 
@@ -242,12 +240,16 @@ def train(config=None, out=None, resume: bool = False, overwrite: bool = False, 
         if writer: write_run_files(folder.path, run)
     return TrainResult(run.model.eval(), run.history, out, cfg, max(end, run.start))
 
+
+# %% ../nbs/04_training.ipynb #9d5b2c28
 def _opening(cfg: TrainConfig, preset, device, out, ck) -> str:
     "The line `train` opens with: what is trained, on what, where."
     where = f"run folder {out}" if out is not None else "no run folder"
     start = f", resuming at step {ck['step']}" if ck is not None else ''
+    lc = loss_settings(cfg)
+    term = f" ({lc.perceptual_norm}, {cfg.arch} {cfg.layers}, {cfg.vgg} weights)" if lc.gamma else ''
     return (f"training {preset or 'a custom config'}: x{cfg.scale} {cfg.mode}, data {cfg.data}, {cfg.steps} steps, "
-            f"gamma {loss_settings(cfg)['gamma']:g}, device {device}{start}; {where}")
+            f"gamma {lc.gamma:g}{term}, device {device}{start}; {where}")
 
 # %% ../nbs/04_training.ipynb #5f3beb9c
 class Callback:
