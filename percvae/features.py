@@ -15,16 +15,17 @@ from pathlib import Path
 import torch
 import torch.nn as nn
 import torchvision
+from fastcore.basics import patch
 
 from .checks import reachable
 from .degradation import IMAGENET_MEAN, IMAGENET_STD
 
 # %% auto #0
-__all__ = ['VGG_BLOCKS', 'VGG16_LAYERS', 'VGG19_LAYERS', 'ARCHS', 'RESNET18_LAYERS', 'DEFAULT_LAYERS', 'LITE0_LAYERS',
-           'LITE0_STRIDES', 'vgg_layer_names', 'FeatureExtractor', 'WeightsNotFoundError', 'RandomWeightsWarning',
-           'load_state_dict_file', 'VGGFeatures', 'ResNetFeatures', 'feature_extractor', 'EfficientNetLiteFeatures',
-           'feature_distance', 'weights_file', 'fetch_imagenet_weights', 'imagenet_state_dict', 'imagenet_or_random',
-           'lite0_weights_file', 'vgg_for_lesson']
+__all__ = ['VGG_BLOCKS', 'VGG16_LAYERS', 'VGG19_LAYERS', 'RESNET18_LAYERS', 'DEFAULT_LAYERS', 'ARCHS', 'LITE0_LAYERS',
+           'LITE0_STRIDES', 'vgg_layer_names', 'FeatureExtractor', 'VGGFeatures', 'ResNetFeatures', 'feature_extractor',
+           'EfficientNetLiteFeatures', 'feature_distance', 'WeightsNotFoundError', 'RandomWeightsWarning',
+           'load_state_dict_file', 'weights_file', 'fetch_imagenet_weights', 'imagenet_state_dict',
+           'imagenet_or_random', 'lite0_weights_file', 'vgg_for_lesson']
 
 # %% ../nbs/02_vgg_features.ipynb #06b2b903
 VGG_BLOCKS = {'vgg16': (2, 2, 3, 3, 3), 'vgg19': (2, 2, 4, 4, 4)}
@@ -82,41 +83,22 @@ class FeatureExtractor(nn.Module):
         "Stays in eval mode whatever `mode` is: frozen features must not change between calls."
         return super().train(False)
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        if x.ndim != 4 or x.shape[1] != 3:
-            raise ValueError(f"expected images [B,3,H,W] in [0,1], got shape {tuple(x.shape)}")
-        h = (x - self.mean.to(x.dtype)) / self.std.to(x.dtype)
-        out, wanted = {}, {i: l for l, i in self.taps.items()}
-        for i, m in enumerate(self.body):
-            h = m(h)
-            if i in wanted: out[wanted[i]] = h
-        return {l: out[l] for l in self.layers}
+# %% ../nbs/02_vgg_features.ipynb #558e586b
+@patch
+def forward(self: FeatureExtractor, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    if x.ndim != 4 or x.shape[1] != 3:
+        raise ValueError(f"expected images [B,3,H,W] in [0,1], got shape {tuple(x.shape)}")
+    h = (x - self.mean.to(x.dtype)) / self.std.to(x.dtype)
+    out, wanted = {}, {i: l for l, i in self.taps.items()}
+    for i, m in enumerate(self.body):
+        h = m(h)
+        if i in wanted: out[wanted[i]] = h
+    return {l: out[l] for l in self.layers}
 
-    def extra_repr(self): return f"arch={self.arch!r}, layers={self.layers}, weights={self.weights!r}"
+@patch
+def extra_repr(self: FeatureExtractor): return f"arch={self.arch!r}, layers={self.layers}, weights={self.weights!r}"
 
 # %% ../nbs/02_vgg_features.ipynb #69ae989b
-class WeightsNotFoundError(FileNotFoundError):
-    "Pretrained weights that are neither in the cache nor downloadable."
-
-class RandomWeightsWarning(UserWarning):
-    "A feature network is randomly initialised: its features, and every distance computed with them, are untrained."
-
-ARCHS = ('vgg16', 'vgg19', 'resnet18', 'efficientnet_lite0')
-
-def load_state_dict_file(path) -> dict:
-    "A state dict read with `torch.load(weights_only=True)`, or a `ValueError` naming the file if it is not one."
-    path = Path(path)
-    if not path.is_file(): raise WeightsNotFoundError(f"no weights file at {path}")
-    try: sd = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:
-        raise ValueError(f"{path} is not a readable PyTorch state dict ({type(e).__name__}: {e})") from e
-    if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
-        raise ValueError(f"{path} does not hold a state dict (a dict of tensors), but a {type(sd).__name__}")
-    return sd
-
-# %% ../nbs/02_vgg_features.ipynb #7dfda739
-RESNET18_LAYERS = {'relu': 2, 'layer1': 4, 'layer2': 5, 'layer3': 6, 'layer4': 7}
-
 def _he_init(module: nn.Module, seed: int):
     "torchvision's initialisation (He-normal fan-out convolutions, zero bias, unit batch norm), drawn from `seed`."
     g = torch.Generator().manual_seed(seed)
@@ -128,6 +110,7 @@ def _he_init(module: nn.Module, seed: int):
                 if m.bias is not None: m.bias.zero_()
             elif isinstance(m, nn.BatchNorm2d): m.weight.fill_(1.0); m.bias.zero_()
 
+# %% ../nbs/02_vgg_features.ipynb #7dfda739
 def _resolve_weights(arch: str, weights, seed: int):
     "The state dict to load (or None for random init) and a description for `extractor.weights`."
     if weights is None or (isinstance(weights, str) and weights == 'random'):
@@ -141,13 +124,6 @@ def _resolve_weights(arch: str, weights, seed: int):
     if isinstance(weights, str) and weights == 'imagenet': return imagenet_state_dict(arch), 'imagenet'
     if isinstance(weights, (str, Path)): return load_state_dict_file(weights), f'file {Path(weights).name}'
     raise ValueError(f"weights must be 'imagenet', 'random' (or None) or a path to a state-dict file, got {weights!r}")
-
-def _load_into(body: nn.Module, sd: dict, prefix_map, source: str):
-    "Load `sd` into `body` after renaming its keys with `prefix_map`; a clear error if it does not fit."
-    sd = {prefix_map(k): v for k, v in sd.items()}
-    sd = {k: v for k, v in sd.items() if k is not None}
-    try: body.load_state_dict({k: v for k, v in sd.items() if k in body.state_dict()}, strict=True)
-    except RuntimeError as e: raise ValueError(f"the weights from {source} do not fit this network: {e}") from e
 
 # %% ../nbs/02_vgg_features.ipynb #b7dfda74
 class VGGFeatures(FeatureExtractor):
@@ -165,6 +141,9 @@ class VGGFeatures(FeatureExtractor):
                        lambda k: k[len('features.'):] if k.startswith('features.') else (k if k[0].isdigit() else None),
                        desc)
         super().__init__(body, taps, layers, arch, desc)
+
+# %% ../nbs/02_vgg_features.ipynb #8d8c0a56
+RESNET18_LAYERS = {'relu': 2, 'layer1': 4, 'layer2': 5, 'layer3': 6, 'layer4': 7}
 
 class ResNetFeatures(FeatureExtractor):
     "Frozen ResNet-18 features at `layers` (`relu`, `layer1` ... `layer4`); `weights` as for `VGGFeatures`."
@@ -184,6 +163,8 @@ DEFAULT_LAYERS = {'vgg16': ('relu3_3',), 'vgg19': ('relu3_3',), 'resnet18': ('la
                   'efficientnet_lite0': ('block2',)}
 
 # %% ../nbs/02_vgg_features.ipynb #1a53184c
+ARCHS = ('vgg16', 'vgg19', 'resnet18', 'efficientnet_lite0')
+
 def feature_extractor(arch: str = 'vgg16', layers=None, weights='imagenet', *, seed: int = 0) -> FeatureExtractor:
     """The extractor for `arch` (one of `ARCHS`) at `layers` (None: `DEFAULT_LAYERS[arch]`), with `weights` 'imagenet',
     'random' (or None) or a state-dict path."""
@@ -233,6 +214,32 @@ def feature_distance(extractor: FeatureExtractor, a: torch.Tensor, b: torch.Tens
     a, b = (t[None] if t.ndim == 3 else t for t in (a, b))
     fa, fb = extractor(a), extractor(b)
     return {l: (fa[l] - fb[l]).pow(2).flatten(1).mean(1) for l in fa}
+
+# %% ../nbs/02_vgg_features.ipynb #9c0ece15
+class WeightsNotFoundError(FileNotFoundError):
+    "Pretrained weights that are neither in the cache nor downloadable."
+
+class RandomWeightsWarning(UserWarning):
+    "A feature network is randomly initialised: its features, and every distance computed with them, are untrained."
+
+def load_state_dict_file(path) -> dict:
+    "A state dict read with `torch.load(weights_only=True)`, or a `ValueError` naming the file if it is not one."
+    path = Path(path)
+    if not path.is_file(): raise WeightsNotFoundError(f"no weights file at {path}")
+    try: sd = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        raise ValueError(f"{path} is not a readable PyTorch state dict ({type(e).__name__}: {e})") from e
+    if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
+        raise ValueError(f"{path} does not hold a state dict (a dict of tensors), but a {type(sd).__name__}")
+    return sd
+
+# %% ../nbs/02_vgg_features.ipynb #53892bc9
+def _load_into(body: nn.Module, sd: dict, prefix_map, source: str):
+    "Load `sd` into `body` after renaming its keys with `prefix_map`; a clear error if it does not fit."
+    sd = {prefix_map(k): v for k, v in sd.items()}
+    sd = {k: v for k, v in sd.items() if k is not None}
+    try: body.load_state_dict({k: v for k, v in sd.items() if k in body.state_dict()}, strict=True)
+    except RuntimeError as e: raise ValueError(f"the weights from {source} do not fit this network: {e}") from e
 
 # %% ../nbs/02_vgg_features.ipynb #b58525bf
 def _imagenet_weights(arch: str):
