@@ -13,21 +13,23 @@ from pathlib import Path
 
 from .config import PRESETS, loss_settings
 from .degradation import load_image
-from .measure import CROP
+from .measure import CROP, JUDGE_NAME, judge_distance
 from .metrics import LITERATURE_BICUBIC
 from .runner import key_settings, load_records, run_spec
 
 # %% auto #0
-__all__ = ['ABLATION_BASE', 'ALPHAS', 'GAMMAS', 'FEATURE_CHOICES', 'KL_CHOICES', 'SEEDS', 'SEEDED', 'RANDOM_NOTE', 'STUDY_NAMES',
-           'LITERATURE_SRCNN', 'TABLE_BEGIN', 'TABLE_END', 'paper_chain', 'tradeoff_grid', 'feature_runs', 'kl_runs',
-           'results_runs', 'seed_runs', 'all_runs', 'one_yardstick', 'over_seeds', 'seed_noise', 'chain_values',
-           'chain_figure', 'pareto_front', 'grid_figure', 'crops_figure', 'features_figure', 'kl_figure',
-           'perception_distortion_figure', 'grid_explorer', 'results_table', 'table_in']
+__all__ = ['ABLATION_BASE', 'ALPHAS', 'GAMMAS', 'FEATURE_CHOICES', 'KL_CHOICES', 'SEEDS', 'SEEDED', 'TRAINED_GAMMAS',
+           'TRAINED_SEEDS', 'RANDOM_NOTE', 'STUDY_NAMES', 'LITERATURE_SRCNN', 'TABLE_BEGIN', 'TABLE_END', 'paper_chain',
+           'tradeoff_grid', 'feature_runs', 'kl_runs', 'results_runs', 'seed_runs', 'all_runs', 'trained_runs',
+           'one_yardstick', 'over_seeds', 'seed_noise', 'chain_values', 'chain_figure', 'pareto_front', 'grid_figure',
+           'crops_figure', 'features_figure', 'kl_figure', 'perception_distortion_figure', 'judged', 'judged_figure',
+           'grid_explorer', 'results_table', 'table_in']
 
 # %% ../nbs/06_ablations.ipynb #62a0bd8b
 ABLATION_BASE = dict(data='samples', scale=2, mode='paper', steps=400, batch_size=8, patch=64, lr=2e-3, channels=32,
                      blocks=4,
-                     gamma=0.0, kl_warmup=100, vgg='random', eval_every=400, checkpoint_every=100, seed=0)
+                     gamma=0.0, kl_warmup=100, vgg='random', eval_every=400, checkpoint_every=100, seed=0,
+                     perceptual_norm='none')   # the raw perceptual term (lesson 03): what these records were made with
 
 # %% ../nbs/06_ablations.ipynb #8d1a6178
 def _base(base): return ABLATION_BASE if base is None else base
@@ -78,7 +80,7 @@ def kl_runs(choices=KL_CHOICES, base: dict | None = None) -> list[dict]:
 def results_runs(scales=(2, 4), modes=('paper', 'bicubic'), gamma: float = 0.8, vgg: str = 'random') -> list[dict]:
     """The README table: the quick preset at each scale and degradation, pixel loss (gamma 0) and perceptual (VGG16
     relu3_3, weights `vgg`)."""
-    q = {**PRESETS['quick'], 'vgg': vgg}
+    q = {**PRESETS['quick'], 'vgg': vgg, 'perceptual_norm': 'none'}      # the raw form, as recorded
     return [run_spec(f'quick-x{s}-{m}-{"perceptual" if g else "pixel"}', 'results',
                      f'x{s} {m} {"perceptual" if g else "pixel"}', q,
                      scale=s, mode=m, gamma=g) for s in scales for m in modes for g in (0.0, gamma)]
@@ -113,7 +115,21 @@ def all_runs(vgg: str = 'random') -> list[dict]:
         + kl_runs(base=b)
         + results_runs(vgg=vgg)
         + seed_runs(base=b)
+        + trained_runs(base=b)
     )
+
+# %% ../nbs/06_ablations.ipynb #8d5b53f4
+TRAINED_GAMMAS, TRAINED_SEEDS = (0.8,), (0, 1, 2)
+
+def trained_runs(gammas=TRAINED_GAMMAS, seeds=TRAINED_SEEDS, base: dict | None = None) -> list[dict]:
+    """The pixel loss against the recommended perceptual term on ImageNet EfficientNet-Lite0 (calibrated, at each of
+    `gammas`), each at `seeds`: the trained-feature study."""
+    b = _base(base)
+    lite0 = {**b, 'arch': 'efficientnet_lite0', 'layers': 'block2', 'vgg': 'imagenet', 'perceptual_norm': 'calibrated'}
+    return ([run_spec(f'trained-pixel-s{s}', 'trained', 'pixel', b, alpha=1.0, gamma=0.0, seed=s) for s in seeds]
+            + [run_spec(f'trained-lite0-g{g:g}-s{s}', 'trained', f'Lite0, gamma {g:g}', lite0, alpha=1.0, gamma=g, seed=s)
+               for g in gammas for s in seeds])
+
 
 # %% ../nbs/06_ablations.ipynb #685d2036
 def one_yardstick(recs) -> str | None:
@@ -421,7 +437,8 @@ def kl_figure(recs: list[dict]):
 # %% ../nbs/06_ablations.ipynb #a1c5e7d8
 STUDY_NAMES = {'chain': 'the chain (SR-VAE steps)', 'tradeoff': 'alpha/gamma grid',
                'features': 'feature choice (alpha 1, gamma 3)',
-               'kl': 'KL weight (pixel loss)', 'results': "README's runs (quick preset: longer, wider)"}
+               'kl': 'KL weight (pixel loss)', 'results': "README's runs (quick preset: longer, wider)",
+               'trained': 'trained features (Lite0, calibrated)'}
 
 def _pd_panel(ax, st: list[dict], labels: bool):
     """Every setting of `st` at its means by study, min-max bars where repeated, the Pareto front of the means (labelled
@@ -477,6 +494,46 @@ def perception_distortion_figure(recs: list[dict], scale: int = 2, mode: str = '
     )
     fig.tight_layout()
     return fig
+
+# %% ../nbs/06_ablations.ipynb #73ca6791
+def judged(recs: list[dict], folder) -> dict[str, float]:
+    """The judge's distance (`judge_distance`, lesson 06b) of each record's saved crop in `folder` from the HR crop of its
+    scale and degradation, and of bicubic's crop as `'bicubic_x2_paper'` and the like: `{name: distance}`."""
+    folder, out = Path(folder), {}
+    for r in recs:
+        tag = f"x{r['config']['scale']}_{r['config']['mode']}"
+        hr = folder / f'hr_{tag}.png'
+        for name in (r['name'], f'bicubic_{tag}'):
+            crop = folder / f'{name}.png'
+            if name not in out and crop.is_file() and hr.is_file():
+                out[name] = judge_distance(load_image(crop)[None], load_image(hr)[None]).item()
+    return out
+
+
+# %% ../nbs/06_ablations.ipynb #7dbec51e
+def judged_figure(recs: list[dict], dists: dict, study: str = 'trained'):
+    """Held-out Y-PSNR against the judge's distance on the crop for every SR-VAE at x2 paper degradation with a crop,
+    the `study` group's runs drawn one per seed, and bicubic."""
+    import matplotlib.pyplot as plt
+    rs = [r for r in recs if r['name'] in dists and r['config']['model'] == 'srvae' and r['config']['scale'] == 2
+          and r['config']['mode'] == 'paper']
+    fig, ax = plt.subplots(figsize=(8, 5.5))
+    rest = [r for r in rs if r['group'] != study]
+    ax.scatter([dists[r['name']] for r in rest], [r['metrics']['psnr'] for r in rest], s=18, color='0.75',
+               label=f'every other run ({len(rest)})')
+    for i, label in enumerate(dict.fromkeys(r['label'] for r in rs if r['group'] == study)):
+        g = [r for r in rs if r['group'] == study and r['label'] == label]
+        ax.scatter([dists[r['name']] for r in g], [r['metrics']['psnr'] for r in g], s=60, marker='oD'[i % 2],
+                   edgecolor='k', color=plt.get_cmap('tab10')(i), label=f'{label}: {len(g)} seeds', zorder=3)
+    if 'bicubic_x2_paper' in dists and rs:
+        ax.scatter([dists['bicubic_x2_paper']], [rs[0]['metrics']['bicubic_psnr']], marker='*', s=220, color='k',
+                   label='bicubic', zorder=3)
+    ax.set_xlabel(f'judge distance to HR on the 128 px crop, lower is closer\n({JUDGE_NAME})', fontsize=8)
+    ax.set_ylabel('held-out Y-PSNR (dB)'); ax.legend(fontsize=8)
+    ax.set_title('x2, paper degradation; the study: pixel against ImageNet Lite0 block2 (calibrated), 400 steps',
+                 fontsize=9)
+    return fig
+
 
 # %% ../nbs/06_ablations.ipynb #a19fa795
 def _grid_html(s: dict, on_front: bool) -> str:
@@ -554,13 +611,17 @@ def grid_explorer(records=None, folder=None):
 LITERATURE_SRCNN = {('Set5', 2): (36.66, 0.9542), ('Set5', 4): (30.48, 0.8628), ('Set14', 2): (32.42, 0.9063),
                     ('Set14', 4): (27.49, 0.7503)}
 
+_FORMS = {'none': 'raw', 'target': 'target-relative', 'calibrated': 'calibrated'}    # lesson 03's forms, in words
+
 def _minsec(s: float) -> str:
     return f'{int(s // 60)} min {int(round(s % 60)):02d} s'
 
+
+# %% ../nbs/06_ablations.ipynb #a52e36e9
 def _find(recs: list[dict], scale: int, mode: str, perceptual: bool) -> dict | None:
     "The record at `scale` and `mode`, with the perceptual term or without."
     return next((r for r in recs if r['config']['scale'] == scale and r['config']['mode'] == mode
-                 and (loss_settings(r['config'])['gamma'] > 0) == perceptual), None)
+                 and (loss_settings(r['config']).gamma > 0) == perceptual), None)
 
 def _cell(r: dict | None, bench: str, prefix: str = '') -> str:
     "`bench`'s Y-PSNR / SSIM in the record `r` (`prefix='bicubic_'`: bicubic's), or 'n/a'."
@@ -579,9 +640,10 @@ def _table_note(recs: list[dict]) -> str:
     "The sentences under the results table: the runs' budget, machine, torch version, commit and feature network."
     c = recs[0]['config']
     machines = sorted({r['machine'] + f", torch {r['torch']}" for r in recs})
-    perceptual = sorted({f"Perceptual rows: gamma {r['config']['gamma']:g} on {r['config']['arch']} "
-                         f"{r['config']['layers']}, weights {r['weights'].split(' ', 1)[1]}"
-                         for r in recs if r['config']['gamma']})
+    perceptual = sorted({f"Perceptual rows: gamma {loss_settings(r['config']).gamma:g} "
+                         f"({_FORMS[r['config']['perceptual_norm']]} form) on {r['config']['arch']} {r['config']['layers']}, "
+                         f"weights {r['weights'].split(' ', 1)[1]}"
+                         for r in recs if loss_settings(r['config']).gamma})
     random = any('RANDOM' in r['weights'] for r in recs)
     return ("Y-PSNR (dB) / SSIM, border crop = scale, z = 0. Each SR-VAE row is one recorded run "
             f"(`bench/ablations/runs/quick-*.json`): {c['steps']} steps, batch {c['batch_size']} of {c['patch']} px, "
