@@ -65,13 +65,18 @@ class PerceptualLoss(nn.Module):
         self.extractor, self.calibration = extractor, 1.0
         if norm == 'calibrated': self.calibration = self.reference_ratio()      # section 3b
 
-    @property
-    def weights(self) -> str:
-        "Which weights the features come from ('imagenet', 'random (seed 0)', 'file ...'): say it with every number."
-        return self.extractor.weights
 
-    def forward(self, sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
-        return sum(self.layer_weights[l] * v for l, v in self.layer_losses(sr, hr).items())
+# %% ../nbs/03_losses.ipynb #20993709
+@patch(as_prop=True)
+def weights(self: PerceptualLoss) -> str:
+    "Which weights the features come from ('imagenet', 'random (seed 0)', 'file ...'): say it with every number."
+    return self.extractor.weights
+
+@patch
+def forward(self: PerceptualLoss, sr: torch.Tensor, hr: torch.Tensor) -> torch.Tensor:
+    "The weighted sum of `layer_losses` (below)."
+    return sum(self.layer_weights[l] * v for l, v in self.layer_losses(sr, hr).items())
+
 
 # %% ../nbs/03_losses.ipynb #b0fe45ae
 @patch
@@ -128,7 +133,7 @@ class SRVAELoss(nn.Module):
 
 # %% ../nbs/03_losses.ipynb #d26047a2
 @patch
-def forward(self: SRVAELoss, output, hr: torch.Tensor, step: int | None = None) -> dict:
+def forward(self: SRVAELoss, output, hr: torch.Tensor, step: int | None = None) -> dict:  # noqa: F811 (@patch: a method of SRVAELoss, not a redefinition)
     "Terms for a model `output` `(sr, mu, logvar)` against `hr`; `step` drives the KL warm-up."
     sr, mu, logvar = output[:3]
     if sr.shape != hr.shape:
