@@ -20,8 +20,8 @@ from .degradation import SRPairs, as_image, bicubic, degrade, imagenet_normalize
 
 # %% auto #0
 __all__ = ['ENCODER_INPUTS', 'reparameterize', 'kl_divergence', 'kl_per_channel', 'active_channels', 'kl_free_bits', 'ResBlock',
-           'SRVAE', 'evaluating', 'latent_report', 'PaperVAE', 'latent_means', 'latent_pca', 'latent_view',
-           'tiled_upscale', 'upscale_with', 'PaperSR', 'latent_explorer']
+           'SRVAE', 'evaluating', 'latent_report', 'PaperVAE', 'latent_means', 'latent_pca', 'tiled_upscale',
+           'upscale_with', 'PaperSR', 'latent_view', 'latent_explorer']
 
 # %% ../nbs/01_vae.ipynb #438d01b5
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -87,22 +87,28 @@ class SRVAE(nn.Module):
         for name, v in (('channels', channels), ('latent_channels', latent_channels), ('blocks', blocks)):
             if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        self.encoder_input, self.latent_channels = encoder, latent_channels
-        self.config = dict(scale=self.scale, channels=channels, latent_channels=latent_channels, blocks=blocks,
-                           encoder=encoder)
-        c, s = channels, self.scale
-        self.features = nn.Sequential(nn.Conv2d(3, c, 3, padding=1), *[ResBlock(c) for _ in range(blocks // 2)])
-        self.encoder = nn.Sequential(nn.Conv2d(c + (3 * s * s if encoder == 'hr' else 0), c, 3, padding=1), nn.ReLU(),
-                                     ResBlock(c), nn.Conv2d(c, 2 * latent_channels, 3, padding=1))
-        self.decoder = nn.Sequential(nn.Conv2d(c + latent_channels, c, 3, padding=1),
-                                     *[ResBlock(c) for _ in range(blocks - blocks // 2)],
-                                     nn.Conv2d(c, 3 * s * s, 3, padding=1), nn.PixelShuffle(s))
-        nn.init.zeros_(self.decoder[-2].weight); nn.init.zeros_(self.decoder[-2].bias)   # untrained model == bicubic
-        # how far (in LR pixels) any output pixel can see: the sum of all kernel radii, an upper bound (used by
-        # `upscale`)
-        self.receptive_radius = sum(
-            m.kernel_size[0] // 2 * m.dilation[0] for m in self.modules() if isinstance(m, nn.Conv2d)
-        )
+        self._build(channels, latent_channels, blocks, encoder)
+
+# %% ../nbs/01_vae.ipynb #345f8c5d
+@patch
+def _build(self: SRVAE, channels: int, latent_channels: int, blocks: int, encoder: str):
+    "The second half of the constructor: record the configuration and make the three networks."
+    self.encoder_input, self.latent_channels = encoder, latent_channels
+    self.config = dict(scale=self.scale, channels=channels, latent_channels=latent_channels, blocks=blocks,
+                       encoder=encoder)
+    c, s = channels, self.scale
+    self.features = nn.Sequential(nn.Conv2d(3, c, 3, padding=1), *[ResBlock(c) for _ in range(blocks // 2)])
+    self.encoder = nn.Sequential(nn.Conv2d(c + (3 * s * s if encoder == 'hr' else 0), c, 3, padding=1), nn.ReLU(),
+                                 ResBlock(c), nn.Conv2d(c, 2 * latent_channels, 3, padding=1))
+    self.decoder = nn.Sequential(nn.Conv2d(c + latent_channels, c, 3, padding=1),
+                                 *[ResBlock(c) for _ in range(blocks - blocks // 2)],
+                                 nn.Conv2d(c, 3 * s * s, 3, padding=1), nn.PixelShuffle(s))
+    nn.init.zeros_(self.decoder[-2].weight); nn.init.zeros_(self.decoder[-2].bias)   # untrained model == bicubic
+    # how far (in LR pixels) any output pixel can see: the sum of all kernel radii, an upper bound (used by
+    # `upscale`)
+    self.receptive_radius = sum(
+        m.kernel_size[0] // 2 * m.dilation[0] for m in self.modules() if isinstance(m, nn.Conv2d)
+    )
 
 # %% ../nbs/01_vae.ipynb #fe0dd18a
 @patch
@@ -135,6 +141,7 @@ def upsample(self: SRVAE, lr: torch.Tensor) -> torch.Tensor:
     "Plain bicubic upsampling, unclamped: the base the decoder's residual is added to."
     return F.interpolate(lr, scale_factor=self.scale, mode='bicubic', align_corners=False)
 
+# %% ../nbs/01_vae.ipynb #66e980e8
 @patch
 def decode(self: SRVAE, lr: torch.Tensor, features: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
     "`bicubic(lr) + residual`, clamped to [0,1] in eval mode (left free in training so every pixel gets a gradient)."
@@ -228,21 +235,23 @@ class PaperVAE(nn.Module):
                                      nn.ConvTranspose2d(32, 16, 3, 2, 1, output_padding=1), nn.ReLU(),
                                      nn.ConvTranspose2d(16, 3, 3, 2, 1, output_padding=1), nn.Sigmoid())
 
-    def forward(self, x: torch.Tensor, hr: torch.Tensor | None = None):
-        """`(x_hat, mu, logvar)` for `x` `[B,3,img_size,img_size]`; `hr` is ignored (the paper's encoder saw only its
-        input)."""
-        if x.ndim != 4 or tuple(x.shape[1:]) != (3, self.img_size, self.img_size):
-            raise ValueError(
-                f"PaperVAE expects [B,3,{self.img_size},{self.img_size}] (the LR image resized to the HR size), got "
-                f"{tuple(x.shape)}"
-            )
-        h = self.encoder(x)
-        mu, logvar = self.fc_mu(h), self.fc_logvar(h)
-        if self.training:
-            if self.reparam == 'paper': z = mu + torch.exp(logvar) * torch.randn_like(mu)   # the published bug
-            else: z = reparameterize(mu, logvar)
-        else: z = mu
-        return self.decoder(self.fc_dec(z)), mu, logvar
+# %% ../nbs/01_vae.ipynb #ac69500c
+@patch
+def forward(self: PaperVAE, x: torch.Tensor, hr: torch.Tensor | None = None):  # noqa: F811 (@patch: a method of PaperVAE, not a redefinition)
+    """`(x_hat, mu, logvar)` for `x` `[B,3,img_size,img_size]`; `hr` is ignored (the paper's encoder saw only its
+    input)."""
+    if x.ndim != 4 or tuple(x.shape[1:]) != (3, self.img_size, self.img_size):
+        raise ValueError(
+            f"PaperVAE expects [B,3,{self.img_size},{self.img_size}] (the LR image resized to the HR size), got "
+            f"{tuple(x.shape)}"
+        )
+    h = self.encoder(x)
+    mu, logvar = self.fc_mu(h), self.fc_logvar(h)
+    if self.training:
+        if self.reparam == 'paper': z = mu + torch.exp(logvar) * torch.randn_like(mu)   # the published bug
+        else: z = reparameterize(mu, logvar)
+    else: z = mu
+    return self.decoder(self.fc_dec(z)), mu, logvar
 
 # %% ../nbs/01_vae.ipynb #8eab9d2b
 def latent_means(model: SRVAE, images, patch: int = 8, *, mode: str = 'paper', sigma: float = 1.0) -> torch.Tensor:
@@ -261,6 +270,7 @@ def latent_means(model: SRVAE, images, patch: int = 8, *, mode: str = 'paper', s
     if not out: raise ValueError(f"no image is at least {patch} LR pixels on each side")
     return torch.cat(out)
 
+# %% ../nbs/01_vae.ipynb #b170f790
 def latent_pca(vectors: torch.Tensor, k: int = 2):
     """Principal directions of `vectors` `[N, D]`: `(mean [D], directions [k, D] (unit rows), stds [k], projections [N,
     k])`."""
@@ -271,40 +281,6 @@ def latent_pca(vectors: torch.Tensor, k: int = 2):
     _, s, vh = torch.linalg.svd(vectors - mean, full_matrices=False)
     dirs = vh[:k]
     return mean, dirs, s[:k] / math.sqrt(vectors.shape[0] - 1), (vectors - mean) @ dirs.T
-
-# %% ../nbs/01_vae.ipynb #31cbb6c1
-@torch.no_grad()
-def latent_view(model: SRVAE, lr: torch.Tensor, temperature: float = 1.0, coords=(),
-                directions: torch.Tensor | None = None,
-                stds: torch.Tensor | None = None, projections: torch.Tensor | None = None, n: int = 4, seed: int = 0):
-    """Samples of `model` for one LR image with z ~ N(sum_k coords[k]*stds[k]*directions[k], T^2 I): returns `(figure,
-    state)`, state holding `samples`, `spread`, `shift`."""
-    import matplotlib.pyplot as plt
-    shift = torch.zeros(model.latent_channels)
-    if directions is not None:
-        for c, d, s in zip(coords, directions, stds if stds is not None else torch.ones(len(directions))):
-            shift = shift + c * s * d
-    samples = model.sample(lr, n=n, temperature=temperature, shift=shift, generator=torch.Generator().manual_seed(seed))
-    spread = samples.std(0).mean(0) if n > 1 else torch.zeros(samples.shape[-2:])
-    cols = n + 1 + (projections is not None)
-    fig, axes = plt.subplots(1, cols, figsize=(2.6 * cols, 2.8))
-    for j in range(n):
-        axes[j].imshow(samples[j].permute(1, 2, 0).cpu())
-        axes[j].set_title(f'sample {j}', fontsize=8); axes[j].axis('off')
-    axes[n].imshow(spread.cpu(), cmap='magma')
-    axes[n].set_title(f'spread (mean {spread.mean():.4f})', fontsize=8); axes[n].axis('off')
-    if projections is not None:
-        ax = axes[n + 1]
-        ax.scatter(projections[:, 0].cpu(),
-                   projections[:, 1].cpu() if projections.shape[1] > 1 else torch.zeros(len(projections)), s=3,
-                   alpha=0.4)
-        c = list(coords) + [0.0, 0.0]  # where the shift sits, in the projection's units
-        s = list(stds) if stds is not None else [1.0, 1.0]
-        ax.scatter([c[0] * s[0]], [c[1] * (s[1] if len(s) > 1 else 1.0)], c='r', marker='x', s=60)
-        ax.set_title('patch means: PC1 vs PC2', fontsize=8); ax.tick_params(labelsize=6)
-    fig.suptitle(f'T = {temperature:.2f}, shift along PCs = {[round(float(c), 2) for c in coords]}', fontsize=9)
-    fig.tight_layout()
-    return fig, dict(samples=samples, spread=spread, shift=shift)
 
 # %% ../nbs/01_vae.ipynb #24d1c73a
 def tiled_upscale(fn, lr: torch.Tensor, scale: int, tile: int, overlap: int = 0, multiple: int = 1) -> torch.Tensor:
@@ -375,6 +351,40 @@ class PaperSR(nn.Module):
         """The SR image of `lr` (`[3,h,w]` or `[B,3,h,w]`, any size) by `tiled`, z the posterior mean, as
         `SRVAE.upscale`; `tile` is rounded up to whole model tiles."""
         return upscale_with(self, self.tiled, lr, tile, overlap=0, multiple=self.vae.img_size // self.scale)
+
+# %% ../nbs/01_vae.ipynb #31cbb6c1
+@torch.no_grad()
+def latent_view(model: SRVAE, lr: torch.Tensor, temperature: float = 1.0, coords=(),
+                directions: torch.Tensor | None = None,
+                stds: torch.Tensor | None = None, projections: torch.Tensor | None = None, n: int = 4, seed: int = 0):
+    """Samples of `model` for one LR image with z ~ N(sum_k coords[k]*stds[k]*directions[k], T^2 I): returns `(figure,
+    state)`, state holding `samples`, `spread`, `shift`."""
+    import matplotlib.pyplot as plt
+    shift = torch.zeros(model.latent_channels)
+    if directions is not None:
+        for c, d, s in zip(coords, directions, stds if stds is not None else torch.ones(len(directions))):
+            shift = shift + c * s * d
+    samples = model.sample(lr, n=n, temperature=temperature, shift=shift, generator=torch.Generator().manual_seed(seed))
+    spread = samples.std(0).mean(0) if n > 1 else torch.zeros(samples.shape[-2:])
+    cols = n + 1 + (projections is not None)
+    fig, axes = plt.subplots(1, cols, figsize=(2.6 * cols, 2.8))
+    for j in range(n):
+        axes[j].imshow(samples[j].permute(1, 2, 0).cpu())
+        axes[j].set_title(f'sample {j}', fontsize=8); axes[j].axis('off')
+    axes[n].imshow(spread.cpu(), cmap='magma')
+    axes[n].set_title(f'spread (mean {spread.mean():.4f})', fontsize=8); axes[n].axis('off')
+    if projections is not None:
+        ax = axes[n + 1]
+        ax.scatter(projections[:, 0].cpu(),
+                   projections[:, 1].cpu() if projections.shape[1] > 1 else torch.zeros(len(projections)), s=3,
+                   alpha=0.4)
+        c = list(coords) + [0.0, 0.0]  # where the shift sits, in the projection's units
+        s = list(stds) if stds is not None else [1.0, 1.0]
+        ax.scatter([c[0] * s[0]], [c[1] * (s[1] if len(s) > 1 else 1.0)], c='r', marker='x', s=60)
+        ax.set_title('patch means: PC1 vs PC2', fontsize=8); ax.tick_params(labelsize=6)
+    fig.suptitle(f'T = {temperature:.2f}, shift along PCs = {[round(float(c), 2) for c in coords]}', fontsize=9)
+    fig.tight_layout()
+    return fig, dict(samples=samples, spread=spread, shift=shift)
 
 # %% ../nbs/01_vae.ipynb #f99395ae
 def latent_explorer(model: SRVAE, images, image: str | None = None, n: int = 4, patch: int = 8, crop: int = 64):
