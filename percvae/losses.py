@@ -36,6 +36,19 @@ def _check_weights(layer_weights: dict) -> dict:
 # network's own gradient ratio on a reference photo (both section 3b)
 PERCEPTUAL_NORMS = ('none', 'target', 'calibrated')
 
+# %% ../nbs/03_losses.ipynb #b3e8ce0e
+def _layers_and_extractor(layer_weights, extractor, arch, weights) -> tuple[dict, FeatureExtractor]:
+    "The checked layer weights (default: the network's `DEFAULT_LAYERS`, weight 1) and an extractor that computes them."
+    if layer_weights is None:
+        net = extractor.arch if extractor is not None else arch
+        layer_weights = dict.fromkeys(DEFAULT_LAYERS.get(net, ('relu3_3',)), 1.0)
+    layer_weights = _check_weights(layer_weights)
+    if extractor is None: extractor = feature_extractor(arch, tuple(layer_weights), weights)
+    missing = [l for l in layer_weights if l not in extractor.layers]
+    if missing: raise ValueError(f"the extractor does not compute layer(s) {missing}; it has {list(extractor.layers)}")
+    return layer_weights, extractor
+
+
 # %% ../nbs/03_losses.ipynb #6e2c26f8
 class PerceptualLoss(nn.Module):
     """Weighted sum over layers of the feature MSE normalised by C*H*W, batch-averaged, target features without grad;
@@ -54,15 +67,8 @@ class PerceptualLoss(nn.Module):
         super().__init__()
         if norm not in PERCEPTUAL_NORMS: raise ValueError(f"norm must be one of {PERCEPTUAL_NORMS}, got {norm!r}")
         self.bf16, self.norm = bf16, norm
-        if layer_weights is None:
-            net = extractor.arch if extractor is not None else arch
-            layer_weights = dict.fromkeys(DEFAULT_LAYERS.get(net, ('relu3_3',)), 1.0)
-        self.layer_weights = _check_weights(layer_weights)
-        if extractor is None: extractor = feature_extractor(arch, tuple(self.layer_weights), weights)
-        missing = [l for l in self.layer_weights if l not in extractor.layers]
-        if missing:
-            raise ValueError(f"the extractor does not compute layer(s) {missing}; it has {list(extractor.layers)}")
-        self.extractor, self.calibration = extractor, 1.0
+        self.layer_weights, self.extractor = _layers_and_extractor(layer_weights, extractor, arch, weights)
+        self.calibration = 1.0
         if norm == 'calibrated': self.calibration = self.reference_ratio()      # section 3b
 
 
@@ -125,11 +131,15 @@ class SRVAELoss(nn.Module):
         self.free_bits, self.warmup_steps, self.reduction = free_bits, kl_warmup, reduction
         self.perceptual = perceptual
 
-    def combine(self, rec, kl, perceptual, step: int | None = None) -> dict:
-        "The weighted total of already computed terms (the one place the formula lives)."
-        w = self.kl_weight * kl_warmup(step, self.warmup_steps)
-        total = self.alpha * (self.rec_weight * rec + w * kl) + self.gamma * perceptual
-        return dict(total=total, rec=rec, kl=kl, perceptual=perceptual, kl_weight=w)
+
+# %% ../nbs/03_losses.ipynb #d744d890
+@patch
+def combine(self: SRVAELoss, rec, kl, perceptual, step: int | None = None) -> dict:
+    "The weighted total of already computed terms (the one place the formula lives)."
+    w = self.kl_weight * kl_warmup(step, self.warmup_steps)
+    total = self.alpha * (self.rec_weight * rec + w * kl) + self.gamma * perceptual
+    return dict(total=total, rec=rec, kl=kl, perceptual=perceptual, kl_weight=w)
+
 
 # %% ../nbs/03_losses.ipynb #d26047a2
 @patch
@@ -141,11 +151,7 @@ def forward(self: SRVAELoss, output, hr: torch.Tensor, step: int | None = None) 
     b = hr.shape[0]
     if self.reduction == 'mean':
         rec = F.mse_loss(sr, hr)
-        kl = (
-            kl_free_bits(mu, logvar, self.free_bits) / hr[0].numel()
-            if mu.ndim == 4
-            else kl_divergence(mu, logvar).mean() / hr[0].numel()
-        )
+        kl = (kl_free_bits(mu, logvar, self.free_bits) if mu.ndim == 4 else kl_divergence(mu, logvar).mean()) / hr[0].numel()
     else:
         rec = F.mse_loss(sr, hr, reduction='sum')
         kl = kl_free_bits(mu, logvar, self.free_bits) * b if mu.ndim == 4 else kl_divergence(mu, logvar).sum()
@@ -266,31 +272,35 @@ def preferred(scores: dict, exclude=('HR',)) -> str:
     return min((n for n in scores if n not in exclude), key=lambda n: scores[n]['total'])
 
 # %% ../nbs/03_losses.ipynb #b605363a
-def tradeoff_figure(candidates: dict, scores: dict, title: str = ''):
-    "A figure: the candidates' crops (the preferred one framed in red) over their total loss, stacked by weighted term."
-    import matplotlib.pyplot as plt
-    names = list(candidates)
-    best = preferred(scores)
-    fig = plt.figure(figsize=(2.1 * len(names), 5.2))
-    for i, n in enumerate(names):
-        ax = fig.add_subplot(2, len(names), i + 1)
-        ax.imshow(candidates[n][0].permute(1, 2, 0).cpu().clamp(0, 1))
+def _show_candidates(fig, candidates: dict, best: str):
+    "The top row of `tradeoff_figure`: each candidate's crop, the preferred one framed and titled in red."
+    for i, (n, (img, _)) in enumerate(candidates.items()):
+        ax = fig.add_subplot(2, len(candidates), i + 1)
+        ax.imshow(img.permute(1, 2, 0).cpu().clamp(0, 1))
         ax.set_title(('> ' if n == best else '') + n, fontsize=8, color='red' if n == best else 'black')
         ax.set_xticks([]); ax.set_yticks([])
         if n == best:
             for s in ax.spines.values(): s.set_color('red'); s.set_linewidth(3)
-    ax = fig.add_subplot(2, 1, 2)
-    bottom = [0.0] * len(names)
-    for term, colour in (('weighted_rec', 'tab:blue'), ('weighted_kl', 'tab:green'),
-                         ('weighted_perceptual', 'tab:orange')):
+
+
+# %% ../nbs/03_losses.ipynb #1ead1e6d
+def tradeoff_figure(candidates: dict, scores: dict, title: str = ''):
+    "A figure: the candidates' crops (the preferred one framed in red) over their total loss, stacked by weighted term."
+    import matplotlib.pyplot as plt
+    names, best = list(candidates), preferred(scores)
+    fig = plt.figure(figsize=(2.1 * len(names), 5.2))
+    _show_candidates(fig, candidates, best)
+    ax, bottom = fig.add_subplot(2, 1, 2), [0.0] * len(names)
+    for term, colour in (('weighted_rec', 'tab:blue'), ('weighted_kl', 'tab:green'), ('weighted_perceptual', 'tab:orange')):
         vals = [scores[n][term] for n in names]
         ax.bar(names, vals, bottom=bottom, color=colour, label=term.split('_')[1])
         bottom = [b + v for b, v in zip(bottom, vals)]
     ax.bar([best], [scores[best]['total']], fill=False, edgecolor='red', linewidth=2)
-    ax.set_ylabel('total loss, by term'); ax.tick_params(axis='x', labelsize=7); ax.legend(fontsize=7)
+    ax.set_ylabel('total loss, by weighted term'); ax.tick_params(axis='x', labelsize=7); ax.legend(fontsize=7)
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig
+
 
 # %% ../nbs/03_losses.ipynb #a44f4a5d
 def tradeoff_explorer(hr: torch.Tensor, perceptual: PerceptualLoss, scale: int = 2, model=None):

@@ -75,6 +75,8 @@ def build_loss(cfg: TrainConfig):
     if loss.perceptual is not None: loss.perceptual.bf16 = perceptual_bf16(cfg)
     return loss
 
+
+# %% ../nbs/04_training.ipynb #81d0e9ce
 def training_data(cfg: TrainConfig):
     """`(train_images, valid_images)` for `cfg.data`: the bundled split, Oxford-IIIT Pet (trainval / 50 of test), or a
     folder split 90/10 by sorted name."""
@@ -87,6 +89,7 @@ def training_data(cfg: TrainConfig):
         raise ValueError(f"{folder} holds {len(files)} image(s); training needs at least 2 (one is kept for validation)")
     n_valid = max(1, len(files) // 10)
     return files[:-n_valid], files[-n_valid:]
+
 
 # %% ../nbs/04_training.ipynb #4dd362d5
 def step_seed(seed: int, step: int, rank: int = 0) -> int:
@@ -127,6 +130,18 @@ class Run:
     history: dict = field(default_factory=lambda: {'train': [], 'eval': []})
     bicubic_scores: dict | None = None  # bicubic on `valid`, measured once
 
+# %% ../nbs/04_training.ipynb #04bfc2d6
+def _wrap(model: nn.Module, loss_fn: nn.Module, cfg: TrainConfig, device, world: int) -> nn.Module:
+    """What the step calls: `model`, in `DistributedDataParallel` when `world` > 1 process trains (Appendix B), and
+    compiled when `cfg.compile` (the feature network too: section 5)."""
+    ids = [device.index] if device.type == 'cuda' else None
+    net = nn.parallel.DistributedDataParallel(model, device_ids=ids) if world > 1 else model
+    if cfg.compile:
+        net = torch.compile(net)
+        if loss_fn.perceptual is not None: loss_fn.perceptual.extractor = torch.compile(loss_fn.perceptual.extractor)
+    return net
+
+
 # %% ../nbs/04_training.ipynb #5bf45fce
 def setup(cfg: TrainConfig) -> Run:
     """Device, precision, data, model, loss, optimiser and schedule for `cfg`, on this process's device (and rank, under
@@ -146,11 +161,7 @@ def setup(cfg: TrainConfig) -> Run:
     opt = torch.optim.Adam(model.parameters(), cfg.lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.steps, eta_min=cfg.lr * 0.01)
     scaler = torch.amp.GradScaler('cuda', enabled=amp and dtype == torch.float16 and device.type == 'cuda')
-    ddp = lambda m: nn.parallel.DistributedDataParallel(m, device_ids=[device.index] if device.type == 'cuda' else None)
-    net = ddp(model) if world > 1 else model
-    if cfg.compile:
-        net = torch.compile(net)
-        if loss_fn.perceptual is not None: loss_fn.perceptual.extractor = torch.compile(loss_fn.perceptual.extractor)
+    net = _wrap(model, loss_fn, cfg, device, world)
     return Run(cfg, device, model, net, loss_fn, opt, sched, scaler, amp, dtype, fmt, pairs, valid, rank, world)
 
 # %% ../nbs/04_training.ipynb #85f9e75d
@@ -176,6 +187,8 @@ class TrainingDiverged(RuntimeError):
 
 TERMS = ('total', 'rec', 'kl', 'perceptual')
 
+
+# %% ../nbs/04_training.ipynb #2e36592e
 def read_losses(pending: list, history: dict) -> list:
     """Read the pending `(step, terms, lr, seconds)` of steps not yet logged into `history['train']` rows; raise
     `TrainingDiverged` at the first non-finite total."""
@@ -191,6 +204,7 @@ def read_losses(pending: list, history: dict) -> list:
         row.update(step=step + 1, kl_weight=float(t['kl_weight']), lr=lr, seconds=sec)
         history['train'].append(row); rows.append(row)
     return rows
+
 
 # %% ../nbs/04_training.ipynb #1f70b481
 def evaluate_model(model: nn.Module, pairs: SRPairs, bicubic_scores: dict | None = None) -> dict:
@@ -216,6 +230,8 @@ class TrainResult:
     config: TrainConfig
     step: int = 0
 
+
+# %% ../nbs/04_training.ipynb #084e6999
 def train(config=None, out=None, resume: bool = False, overwrite: bool = False, progress: bool = True, stop_at: int | None = None,
           preset: str | None = None, callbacks: tuple = (), **overrides) -> TrainResult:
     """Train the model `config` describes; with `out`, write checkpoints and the run's files there; `resume=True`
@@ -260,6 +276,8 @@ class Callback:
     def after_step(self, run, done: int, terms: dict): pass
     def after_fit(self, run): pass
 
+
+# %% ../nbs/04_training.ipynb #29c20af9
 def fit(run: Run, end: int, callbacks: list):
     "Steps `run.start` .. `end` - 1 of `run`; each callback acts before, after every step, and after (always)."
     cbs = sorted(callbacks, key=lambda cb: cb.order)
@@ -275,6 +293,7 @@ def fit(run: Run, end: int, callbacks: list):
             for cb in cbs: cb.after_step(run, step + 1, terms)
     finally:
         for cb in reversed(cbs): cb.after_fit(run)
+
 
 # %% ../nbs/04_training.ipynb #96069565
 def _usable(model: nn.Module, pairs: SRPairs) -> bool:
@@ -313,6 +332,8 @@ class LogLosses(Callback):
             hint = "Try a lower learning rate (lr) or gradient clipping (grad_clip)."
             raise TrainingDiverged(f"{e}; {_last_good(self.folder)}. {hint}") from None
 
+
+# %% ../nbs/04_training.ipynb #aa7f4fc4
 class Evaluate(Callback):
     """Held-out Y-PSNR/SSIM against bicubic (measured once) at step 0 of a new run, every `every` steps and at the last
     step (rank 0 only)."""
@@ -328,6 +349,7 @@ def _evaluate(run: Run, step: int):
     if run.bicubic_scores is None: run.bicubic_scores = evaluate(lambda lq: bicubic(lq, run.valid.scale), run.valid).mean
     run.history['eval'].append(dict(step=step, **evaluate_model(run.model, run.valid, run.bicubic_scores)))
 
+
 # %% ../nbs/04_training.ipynb #8746c3e9
 class Checkpoint(Callback):
     "A checkpoint into `folder` every `every` steps, every `minutes` minutes (0: off) and at step `end`."
@@ -340,6 +362,8 @@ class Checkpoint(Callback):
         if done % self.every == 0 or done == self.end or late:
             run.read_losses(); _checkpoint(run, self.folder, done); self.last = time.time()
 
+
+# %% ../nbs/04_training.ipynb #bc63d0cb
 class Progress(Callback):
     "A progress bar over steps `start` .. `end` with the latest loss terms, and a line at each evaluation."
     order = 3
@@ -359,6 +383,8 @@ class Progress(Callback):
         self.shown = len(run.history['eval'])
     def after_fit(self, run): self.bar.close()
 
+
+# %% ../nbs/04_training.ipynb #62502a6b
 def run_callbacks(run: Run, folder, end: int, progress: bool) -> list:
     """The loop's own callbacks for `run`: logging, evaluation, checkpoints (with a folder), a clean stop on a signal,
     and a progress bar."""
@@ -366,6 +392,7 @@ def run_callbacks(run: Run, folder, end: int, progress: bool) -> list:
     cbs = [LogLosses(cfg.log_every, folder), Evaluate(cfg.eval_every), StopOnSignal(folder)]
     if folder is not None: cbs.append(Checkpoint(folder, cfg.checkpoint_every, cfg.checkpoint_minutes, end))
     return cbs + ([Progress(run.start, end)] if progress else [])
+
 
 # %% ../nbs/04_training.ipynb #09f02b09
 class StopOnSignal(Callback):
