@@ -19,11 +19,11 @@ from .runner import key_settings, load_records, run_spec
 
 # %% auto #0
 __all__ = ['ABLATION_BASE', 'ALPHAS', 'GAMMAS', 'FEATURE_CHOICES', 'KL_CHOICES', 'SEEDS', 'SEEDED', 'TRAINED_GAMMAS',
-           'TRAINED_SEEDS', 'RANDOM_NOTE', 'STUDY_NAMES', 'LITERATURE_SRCNN', 'TABLE_BEGIN', 'TABLE_END', 'paper_chain',
-           'tradeoff_grid', 'feature_runs', 'kl_runs', 'results_runs', 'seed_runs', 'all_runs', 'trained_runs',
-           'one_yardstick', 'over_seeds', 'seed_noise', 'chain_values', 'chain_figure', 'pareto_front', 'grid_figure',
-           'crops_figure', 'features_figure', 'kl_figure', 'perception_distortion_figure', 'judged', 'judged_figure',
-           'grid_explorer', 'results_table', 'table_in']
+           'TRAINED_SEEDS', 'LITERATURE_SRCNN', 'TABLE_BEGIN', 'TABLE_END', 'RANDOM_NOTE', 'STUDY_NAMES', 'paper_chain',
+           'tradeoff_grid', 'feature_runs', 'kl_runs', 'results_runs', 'seed_runs', 'trained_runs', 'all_runs',
+           'one_yardstick', 'over_seeds', 'seed_noise', 'chain_values', 'pareto_front', 'judged', 'results_table',
+           'table_in', 'chain_figure', 'grid_figure', 'crops_figure', 'features_figure', 'kl_figure',
+           'perception_distortion_figure', 'judged_figure', 'grid_explorer']
 
 # %% ../nbs/06_ablations.ipynb #62a0bd8b
 ABLATION_BASE = dict(data='samples', scale=2, mode='paper', steps=400, batch_size=8, patch=64, lr=2e-3, channels=32,
@@ -104,6 +104,20 @@ def seed_runs(names=SEEDED, seeds=SEEDS, base: dict | None = None) -> list[dict]
     return [run_spec(f'{n}-s{seed}', runs[n]['group'], runs[n]['label'], runs[n]['config'],
                      seed=seed) for n in names for seed in seeds]
 
+# %% ../nbs/06_ablations.ipynb #8d5b53f4
+TRAINED_GAMMAS, TRAINED_SEEDS = (0.8,), (0, 1, 2)
+
+def trained_runs(gammas=TRAINED_GAMMAS, seeds=TRAINED_SEEDS, base: dict | None = None) -> list[dict]:
+    """The pixel loss against the recommended perceptual term on ImageNet EfficientNet-Lite0 (calibrated, at each of
+    `gammas`), each at `seeds`: the trained-feature study."""
+    b = _base(base)
+    lite0 = {**b, 'arch': 'efficientnet_lite0', 'layers': 'block2', 'vgg': 'imagenet', 'perceptual_norm': 'calibrated'}
+    return ([run_spec(f'trained-pixel-s{s}', 'trained', 'pixel', b, alpha=1.0, gamma=0.0, seed=s) for s in seeds]
+            + [run_spec(f'trained-lite0-g{g:g}-s{s}', 'trained', f'Lite0, gamma {g:g}', lite0, alpha=1.0, gamma=g, seed=s)
+               for g in gammas for s in seeds])
+
+
+# %% ../nbs/06_ablations.ipynb #aa532192
 def all_runs(vgg: str = 'random') -> list[dict]:
     """Every run of this lesson, in the order they are run, with the perceptual terms' networks at weights `vgg`
     ('random': the recorded runs)."""
@@ -117,19 +131,6 @@ def all_runs(vgg: str = 'random') -> list[dict]:
         + seed_runs(base=b)
         + trained_runs(base=b)
     )
-
-# %% ../nbs/06_ablations.ipynb #8d5b53f4
-TRAINED_GAMMAS, TRAINED_SEEDS = (0.8,), (0, 1, 2)
-
-def trained_runs(gammas=TRAINED_GAMMAS, seeds=TRAINED_SEEDS, base: dict | None = None) -> list[dict]:
-    """The pixel loss against the recommended perceptual term on ImageNet EfficientNet-Lite0 (calibrated, at each of
-    `gammas`), each at `seeds`: the trained-feature study."""
-    b = _base(base)
-    lite0 = {**b, 'arch': 'efficientnet_lite0', 'layers': 'block2', 'vgg': 'imagenet', 'perceptual_norm': 'calibrated'}
-    return ([run_spec(f'trained-pixel-s{s}', 'trained', 'pixel', b, alpha=1.0, gamma=0.0, seed=s) for s in seeds]
-            + [run_spec(f'trained-lite0-g{g:g}-s{s}', 'trained', f'Lite0, gamma {g:g}', lite0, alpha=1.0, gamma=g, seed=s)
-               for g in gammas for s in seeds])
-
 
 # %% ../nbs/06_ablations.ipynb #685d2036
 def one_yardstick(recs) -> str | None:
@@ -148,31 +149,38 @@ def _summary(vals: list[float]) -> dict:
     return dict(mean=statistics.fmean(vals), std=statistics.stdev(vals) if len(vals) > 1 else 0.0, lo=min(vals),
                 hi=max(vals))
 
-def over_seeds(recs: list[dict]) -> list[dict]:
-    """`recs` grouped by their settings (`key_settings`) but the seed, in order of first appearance: each group's `runs`
-    by seed, `n`, `seeds`, and `mean`, `std` (n - 1; 0 for one run), `lo`, `hi` of every number in the runs' metrics,
-    and of `step_ms`. A record shared under two names counts once; failed runs are left out; records of two
-    yardsticks are refused."""
+def _by_setting(recs: list[dict]) -> list[list[dict]]:
+    """The records of `recs` grouped by their settings (`key_settings`) but the seed, in order of first appearance, each
+    group by seed. A record shared under two names counts once; failed runs (no metrics) are left out."""
     groups, seen = {}, set()
-    one_yardstick(recs)  # feature distances of two yardsticks are never averaged or drawn together
     for r in recs:
         if 'metrics' not in r or r.get('key', id(r)) in seen: continue
         seen.add(r.get('key', id(r)))
         # as run_key sees it
         groups.setdefault(json.dumps({k: v for k, v in key_settings(r['config']).items() if k != 'seed'}), []).append(r)
-    out = []
-    for runs in groups.values():
-        runs = sorted(runs, key=lambda r: r['config'].get('seed', 0))
-        vals = [{**r['metrics'], **({'step_ms': r['step_ms']} if 'step_ms' in r else {})} for r in runs]
-        number = lambda v: isinstance(v, (int, float))
-        keys = [k for k, v in vals[0].items() if number(v) and all(number(x.get(k)) for x in vals)]
-        s = {k: _summary([float(x[k]) for x in vals]) for k in keys}
-        out.append(dict(name=runs[0]['name'], group=runs[0]['group'], label=runs[0]['label'], config=runs[0]['config'],
-                        runs=runs, n=len(runs),
-                        seeds=[r['config'].get('seed', 0) for r in runs],
-                        **{q: {k: s[k][q] for k in keys} for q in ('mean', 'std', 'lo', 'hi')}))
-    return out
+    return [sorted(runs, key=lambda r: r['config'].get('seed', 0)) for runs in groups.values()]
 
+# %% ../nbs/06_ablations.ipynb #ca6d9208
+def _setting(runs: list[dict]) -> dict:
+    """One setting's `runs` (by seed) as `over_seeds` gives it: the first run's name, group, label and config, `runs`,
+    `n`, `seeds`, and `mean`, `std`, `lo`, `hi` of every number that all their metrics (and `step_ms`) have."""
+    vals = [{**r['metrics'], **({'step_ms': r['step_ms']} if 'step_ms' in r else {})} for r in runs]
+    number = lambda v: isinstance(v, (int, float))
+    keys = [k for k, v in vals[0].items() if number(v) and all(number(x.get(k)) for x in vals)]
+    s = {k: _summary([float(x[k]) for x in vals]) for k in keys}
+    return dict(name=runs[0]['name'], group=runs[0]['group'], label=runs[0]['label'], config=runs[0]['config'],
+                runs=runs, n=len(runs), seeds=[r['config'].get('seed', 0) for r in runs],
+                **{q: {k: s[k][q] for k in keys} for q in ('mean', 'std', 'lo', 'hi')})
+
+def over_seeds(recs: list[dict]) -> list[dict]:
+    """`recs` grouped by their settings (`key_settings`) but the seed, in order of first appearance: each group's `runs`
+    by seed, `n`, `seeds`, and `mean`, `std` (n - 1; 0 for one run), `lo`, `hi` of every number in the runs' metrics,
+    and of `step_ms`. A record shared under two names counts once; failed runs are left out; records of two
+    yardsticks are refused."""
+    one_yardstick(recs)  # feature distances of two yardsticks are never averaged or drawn together
+    return [_setting(runs) for runs in _by_setting(recs)]
+
+# %% ../nbs/06_ablations.ipynb #f67abf1a
 def seed_noise(stats: list[dict], k: str = 'psnr') -> dict:
     """The seed noise of metric `k` over the groups of `stats` run at more than one seed: how many groups and runs, the
     pooled standard deviation `sd`, and the widest min-max `range` with the `widest` group's label."""
@@ -191,6 +199,132 @@ def _bar(stats: list[dict], k: str):
                [max(0.0, s['hi'][k] - x) for x, s in zip(m, stats)]]
 
 # %% ../nbs/06_ablations.ipynb #87f4612f
+def chain_values(recs: list[dict]) -> list[tuple[str, float, float, float, int]]:
+    """(label, mean, min, max, seeds) in dB for the chain's bars, over each run's seeds: the first run by the paper's
+    metric, then every run by held-out Y-PSNR."""
+    st = over_seeds(recs)
+    if not st: return []
+    bar = lambda label, s, k: (label, s['mean'][k], s['lo'][k], s['hi'][k], s['n'])
+    return [bar('as published\n(paper metric)', st[0], 'paper_metric'),
+            bar('fix the metric\n(Y-PSNR vs HR)', st[0], 'psnr')] + \
+           [bar(s['label'].replace(' (', '\n('), s, 'psnr') for s in st[1:]]
+
+# %% ../nbs/06_ablations.ipynb #77dbb73e
+def pareto_front(points) -> list[int]:
+    """Indices of the points `(cost, gain)` not dominated by another (lower or equal cost and higher or equal gain, one
+    strictly), by cost."""
+    idx = []
+    for i, (c, g) in enumerate(points):
+        if not any((c2 <= c and g2 >= g) and (c2 < c or g2 > g) for j, (c2, g2) in enumerate(points) if j != i):
+            idx.append(i)
+    return sorted(idx, key=lambda i: points[i][0])
+
+# %% ../nbs/06_ablations.ipynb #73ca6791
+def judged(recs: list[dict], folder) -> dict[str, float]:
+    """The judge's distance (`judge_distance`, lesson 06b) of each record's saved crop in `folder` from the HR crop of its
+    scale and degradation, and of bicubic's crop as `'bicubic_x2_paper'` and the like: `{name: distance}`."""
+    folder, out = Path(folder), {}
+    for r in recs:
+        tag = f"x{r['config']['scale']}_{r['config']['mode']}"
+        hr = folder / f'hr_{tag}.png'
+        for name in (r['name'], f'bicubic_{tag}'):
+            crop = folder / f'{name}.png'
+            if name not in out and crop.is_file() and hr.is_file():
+                out[name] = judge_distance(load_image(crop)[None], load_image(hr)[None]).item()
+    return out
+
+
+# %% ../nbs/06_ablations.ipynb #be0f747f
+LITERATURE_SRCNN = {('Set5', 2): (36.66, 0.9542), ('Set5', 4): (30.48, 0.8628), ('Set14', 2): (32.42, 0.9063),
+                    ('Set14', 4): (27.49, 0.7503)}
+
+_FORMS = {'none': 'raw', 'target': 'target-relative', 'calibrated': 'calibrated'}    # lesson 03's forms, in words
+
+def _minsec(s: float) -> str:
+    return f'{int(s // 60)} min {int(round(s % 60)):02d} s'
+
+def _row(degradation: str, method: str, cells: list[str], t: str) -> str:
+    "One row of the results table: the degradation, the method, its cells and its training time."
+    return f"| {degradation} | {method} | {' | '.join(cells)} | {t} |"
+
+# %% ../nbs/06_ablations.ipynb #a52e36e9
+def _find(recs: list[dict], scale: int, mode: str, perceptual: bool) -> dict | None:
+    "The record at `scale` and `mode`, with the perceptual term or without."
+    return next((r for r in recs if r['config']['scale'] == scale and r['config']['mode'] == mode
+                 and (loss_settings(r['config']).gamma > 0) == perceptual), None)
+
+def _cell(r: dict | None, bench: str, prefix: str = '') -> str:
+    "`bench`'s Y-PSNR / SSIM in the record `r` (`prefix='bicubic_'`: bicubic's), or 'n/a'."
+    m, b = (r or {}).get('metrics', {}), bench.lower()
+    return f"{m[f'{b}_{prefix}psnr']:.2f} / {m[f'{b}_{prefix}ssim']:.4f}" if f'{b}_psnr' in m else 'n/a'
+
+# %% ../nbs/06_ablations.ipynb #a644bdbe
+def _commits(recs: list[dict]) -> str:
+    "The commits the records were made at, in words."
+    have = sorted({r['commit'][:7] + ('-dirty' if r['commit'].endswith('-dirty') else '')
+                   for r in recs if r.get('commit', 'unknown') != 'unknown'})
+    if not have: return 'the records name no commit (they were made before records stored one)'
+    missing = sum(r.get('commit', 'unknown') == 'unknown' for r in recs)
+    return f"made at commit {', '.join(have)}" + (f" ({missing} records name none)" if missing else '')
+
+# %% ../nbs/06_ablations.ipynb #56da5b8f
+def _table_note(recs: list[dict]) -> str:
+    "The sentences under the results table: the runs' budget, machine, torch version, commit and feature network."
+    c = recs[0]['config']
+    machines = sorted({r['machine'] + f", torch {r['torch']}" for r in recs})
+    perceptual = sorted({f"Perceptual rows: gamma {loss_settings(r['config']).gamma:g} "
+                         f"({_FORMS[r['config']['perceptual_norm']]} form) on {r['config']['arch']} {r['config']['layers']}, "
+                         f"weights {r['weights'].split(' ', 1)[1]}"
+                         for r in recs if loss_settings(r['config']).gamma})
+    random = any('RANDOM' in r['weights'] for r in recs)
+    return ("Y-PSNR (dB) / SSIM, border crop = scale, z = 0. Each SR-VAE row is one recorded run "
+            f"(`bench/ablations/runs/quick-*.json`): {c['steps']} steps, batch {c['batch_size']} of {c['patch']} px, "
+            f"{c['channels']} channels x {c['blocks']} blocks, trained on the five bundled photos; training times are "
+            f"wall-clock on {'; '.join(machines)}; {_commits(recs)}. " + '; '.join(perceptual)
+            + (' (no ImageNet weights on this machine).' if random else '.'))
+
+# %% ../nbs/06_ablations.ipynb #adacae97
+def _mode_rows(recs: list[dict], mode: str, name: str, cols: list[tuple[str, int]]) -> list[str]:
+    """The results table's rows for degradation `mode` (shown as `name`) in columns `cols` (benchmark, scale): bicubic,
+    the SR-VAE with the pixel loss, and with the perceptual term, with its training time at each scale."""
+    scales = sorted({s for _, s in cols})
+    lines = [_row(name, 'bicubic (percvae)', [_cell(_find(recs, s, mode, False), b, 'bicubic_') for b, s in cols], '-')]
+    for perc, title in ((False, 'SR-VAE, pixel + KL'), (True, 'SR-VAE, + perceptual (random VGG16)')):
+        runs = {s: _find(recs, s, mode, perc) for s in scales}
+        t = ' / '.join(_minsec(r['train_seconds']) for r in runs.values() if r)
+        lines.append(_row(name, title, [_cell(runs[s], b) for b, s in cols], t))
+    return lines
+
+# %% ../nbs/06_ablations.ipynb #482de749
+def results_table(recs: list[dict]) -> str:
+    """The README's results table (markdown) from the 'results' records; cells are Set5/Set14 Y-PSNR / SSIM, crop =
+    scale; under it, the machine, torch version and commit the records were made with."""
+    recs = [r for r in recs if r['group'] == 'results' and 'metrics' in r]
+    if not recs: return ''
+    scales = sorted({r['config']['scale'] for r in recs})
+    cols = [(b, s) for s in scales for b in ('Set5', 'Set14')]
+    lines = [_row('degradation', 'method', [f'{b} x{s}' for b, s in cols], 'training (each scale)'),
+             '|---' * (len(cols) + 3) + '|']
+    for mode, name in (('bicubic', 'BI'), ('paper', 'paper (blur 1 + bicubic)')):
+        lines += _mode_rows(recs, mode, name, cols)
+    for method, lit in (('bicubic, literature', LITERATURE_BICUBIC),
+                        ('SRCNN (Dong et al. 2014), literature', LITERATURE_SRCNN)):
+        lines.append(_row('BI (MATLAB)', method,
+                          ['{:.2f} / {:.4f}'.format(*lit[(b, s)]) if (b, s) in lit else 'n/a' for b, s in cols], '-'))
+    return '\n'.join(lines + ['', _table_note(recs)])
+
+# %% ../nbs/06_ablations.ipynb #0ea4d731
+# the begin marker's comment runs on to its own -->
+TABLE_BEGIN, TABLE_END = '<!-- results-table', '<!-- /results-table -->'
+
+def table_in(text: str) -> str | None:
+    """The results table between the markers in `text` (the README, or the markdown of the index notebook's cell), or
+    None if there are none."""
+    if TABLE_BEGIN not in text or TABLE_END not in text: return None
+    after = text.split(TABLE_BEGIN, 1)[1].split('-->', 1)[1]
+    return after.split(TABLE_END, 1)[0].strip('\n')
+
+# %% ../nbs/06_ablations.ipynb #ce643af6
 RANDOM_NOTE = 'perceptual terms: RANDOMLY INITIALISED feature networks (no ImageNet weights on this machine)'
 
 def _weights_note(recs) -> str:
@@ -202,16 +336,6 @@ def _budget(r) -> str:
     c = r['config']
     patches = f"{c['batch_size']} patches of {c['patch']}px"
     return f"x{c['scale']} {c['mode']} degradation, {c['steps']} steps x {patches}, {r['machine']}"
-
-def chain_values(recs: list[dict]) -> list[tuple[str, float, float, float, int]]:
-    """(label, mean, min, max, seeds) in dB for the chain's bars, over each run's seeds: the first run by the paper's
-    metric, then every run by held-out Y-PSNR."""
-    st = over_seeds(recs)
-    if not st: return []
-    bar = lambda label, s, k: (label, s['mean'][k], s['lo'][k], s['hi'][k], s['n'])
-    return [bar('as published\n(paper metric)', st[0], 'paper_metric'),
-            bar('fix the metric\n(Y-PSNR vs HR)', st[0], 'psnr')] + \
-           [bar(s['label'].replace(' (', '\n('), s, 'psnr') for s in st[1:]]
 
 # %% ../nbs/06_ablations.ipynb #c3780466
 def chain_figure(recs: list[dict]):
@@ -242,16 +366,6 @@ def chain_figure(recs: list[dict]):
     )
     fig.tight_layout()
     return fig
-
-# %% ../nbs/06_ablations.ipynb #77dbb73e
-def pareto_front(points) -> list[int]:
-    """Indices of the points `(cost, gain)` not dominated by another (lower or equal cost and higher or equal gain, one
-    strictly), by cost."""
-    idx = []
-    for i, (c, g) in enumerate(points):
-        if not any((c2 <= c and g2 >= g) and (c2 < c or g2 > g) for j, (c2, g2) in enumerate(points) if j != i):
-            idx.append(i)
-    return sorted(idx, key=lambda i: points[i][0])
 
 # %% ../nbs/06_ablations.ipynb #a1c5e7dd
 def _heatmap(ax, st: list[dict], alphas: list, gammas: list):
@@ -440,6 +554,7 @@ STUDY_NAMES = {'chain': 'the chain (SR-VAE steps)', 'tradeoff': 'alpha/gamma gri
                'kl': 'KL weight (pixel loss)', 'results': "README's runs (quick preset: longer, wider)",
                'trained': 'trained features (Lite0, calibrated)'}
 
+# %% ../nbs/06_ablations.ipynb #b23ee495
 def _pd_panel(ax, st: list[dict], labels: bool):
     """Every setting of `st` at its means by study, min-max bars where repeated, the Pareto front of the means (labelled
     if `labels`)."""
@@ -494,21 +609,6 @@ def perception_distortion_figure(recs: list[dict], scale: int = 2, mode: str = '
     )
     fig.tight_layout()
     return fig
-
-# %% ../nbs/06_ablations.ipynb #73ca6791
-def judged(recs: list[dict], folder) -> dict[str, float]:
-    """The judge's distance (`judge_distance`, lesson 06b) of each record's saved crop in `folder` from the HR crop of its
-    scale and degradation, and of bicubic's crop as `'bicubic_x2_paper'` and the like: `{name: distance}`."""
-    folder, out = Path(folder), {}
-    for r in recs:
-        tag = f"x{r['config']['scale']}_{r['config']['mode']}"
-        hr = folder / f'hr_{tag}.png'
-        for name in (r['name'], f'bicubic_{tag}'):
-            crop = folder / f'{name}.png'
-            if name not in out and crop.is_file() and hr.is_file():
-                out[name] = judge_distance(load_image(crop)[None], load_image(hr)[None]).item()
-    return out
-
 
 # %% ../nbs/06_ablations.ipynb #7dbec51e
 def judged_figure(recs: list[dict], dists: dict, study: str = 'trained'):
@@ -606,82 +706,3 @@ def grid_explorer(records=None, folder=None):
     a_sl.observe(show, names='value'); g_sl.observe(show, names='value')
     show()
     return box
-
-# %% ../nbs/06_ablations.ipynb #be0f747f
-LITERATURE_SRCNN = {('Set5', 2): (36.66, 0.9542), ('Set5', 4): (30.48, 0.8628), ('Set14', 2): (32.42, 0.9063),
-                    ('Set14', 4): (27.49, 0.7503)}
-
-_FORMS = {'none': 'raw', 'target': 'target-relative', 'calibrated': 'calibrated'}    # lesson 03's forms, in words
-
-def _minsec(s: float) -> str:
-    return f'{int(s // 60)} min {int(round(s % 60)):02d} s'
-
-
-# %% ../nbs/06_ablations.ipynb #a52e36e9
-def _find(recs: list[dict], scale: int, mode: str, perceptual: bool) -> dict | None:
-    "The record at `scale` and `mode`, with the perceptual term or without."
-    return next((r for r in recs if r['config']['scale'] == scale and r['config']['mode'] == mode
-                 and (loss_settings(r['config']).gamma > 0) == perceptual), None)
-
-def _cell(r: dict | None, bench: str, prefix: str = '') -> str:
-    "`bench`'s Y-PSNR / SSIM in the record `r` (`prefix='bicubic_'`: bicubic's), or 'n/a'."
-    m, b = (r or {}).get('metrics', {}), bench.lower()
-    return f"{m[f'{b}_{prefix}psnr']:.2f} / {m[f'{b}_{prefix}ssim']:.4f}" if f'{b}_psnr' in m else 'n/a'
-
-def _commits(recs: list[dict]) -> str:
-    "The commits the records were made at, in words."
-    have = sorted({r['commit'][:7] + ('-dirty' if r['commit'].endswith('-dirty') else '')
-                   for r in recs if r.get('commit', 'unknown') != 'unknown'})
-    if not have: return 'the records name no commit (they were made before records stored one)'
-    missing = sum(r.get('commit', 'unknown') == 'unknown' for r in recs)
-    return f"made at commit {', '.join(have)}" + (f" ({missing} records name none)" if missing else '')
-
-def _table_note(recs: list[dict]) -> str:
-    "The sentences under the results table: the runs' budget, machine, torch version, commit and feature network."
-    c = recs[0]['config']
-    machines = sorted({r['machine'] + f", torch {r['torch']}" for r in recs})
-    perceptual = sorted({f"Perceptual rows: gamma {loss_settings(r['config']).gamma:g} "
-                         f"({_FORMS[r['config']['perceptual_norm']]} form) on {r['config']['arch']} {r['config']['layers']}, "
-                         f"weights {r['weights'].split(' ', 1)[1]}"
-                         for r in recs if loss_settings(r['config']).gamma})
-    random = any('RANDOM' in r['weights'] for r in recs)
-    return ("Y-PSNR (dB) / SSIM, border crop = scale, z = 0. Each SR-VAE row is one recorded run "
-            f"(`bench/ablations/runs/quick-*.json`): {c['steps']} steps, batch {c['batch_size']} of {c['patch']} px, "
-            f"{c['channels']} channels x {c['blocks']} blocks, trained on the five bundled photos; training times are "
-            f"wall-clock on {'; '.join(machines)}; {_commits(recs)}. " + '; '.join(perceptual)
-            + (' (no ImageNet weights on this machine).' if random else '.'))
-
-# %% ../nbs/06_ablations.ipynb #482de749
-def results_table(recs: list[dict]) -> str:
-    """The README's results table (markdown) from the 'results' records; cells are Set5/Set14 Y-PSNR / SSIM, crop =
-    scale; under it, the machine, torch version and commit the records were made with."""
-    recs = [r for r in recs if r['group'] == 'results' and 'metrics' in r]
-    if not recs: return ''
-    scales = sorted({r['config']['scale'] for r in recs})
-    cols = [(b, s) for s in scales for b in ('Set5', 'Set14')]
-    row = lambda degradation, method, cells, t: f"| {degradation} | {method} | {' | '.join(cells)} | {t} |"
-    lines = [row('degradation', 'method', [f'{b} x{s}' for b, s in cols], 'training (each scale)'),
-             '|---' * (len(cols) + 3) + '|']
-    for mode, mname in (('bicubic', 'BI'), ('paper', 'paper (blur 1 + bicubic)')):
-        bicubic = [_cell(_find(recs, s, mode, False), b, 'bicubic_') for b, s in cols]
-        lines.append(row(mname, 'bicubic (percvae)', bicubic, '-'))
-        for perc, title in ((False, 'SR-VAE, pixel + KL'), (True, 'SR-VAE, + perceptual (random VGG16)')):
-            runs = {s: _find(recs, s, mode, perc) for s in scales}
-            t = ' / '.join(_minsec(r['train_seconds']) for r in runs.values() if r)
-            lines.append(row(mname, title, [_cell(runs[s], b) for b, s in cols], t))
-    for method, lit in (('bicubic, literature', LITERATURE_BICUBIC),
-                        ('SRCNN (Dong et al. 2014), literature', LITERATURE_SRCNN)):
-        lines.append(row('BI (MATLAB)', method,
-                         ['{:.2f} / {:.4f}'.format(*lit[(b, s)]) if (b, s) in lit else 'n/a' for b, s in cols], '-'))
-    return '\n'.join(lines + ['', _table_note(recs)])
-
-# %% ../nbs/06_ablations.ipynb #0ea4d731
-# the begin marker's comment runs on to its own -->
-TABLE_BEGIN, TABLE_END = '<!-- results-table', '<!-- /results-table -->'
-
-def table_in(text: str) -> str | None:
-    """The results table between the markers in `text` (the README, or the markdown of the index notebook's cell), or
-    None if there are none."""
-    if TABLE_BEGIN not in text or TABLE_END not in text: return None
-    after = text.split(TABLE_BEGIN, 1)[1].split('-->', 1)[1]
-    return after.split(TABLE_END, 1)[0].strip('\n')
