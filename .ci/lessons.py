@@ -16,7 +16,8 @@ and nothing slow happens. The repository URL and the requirements come from sett
 metrics and features extras), so --check fails when they change and the cell does not.
 
 --check also holds every notebook to the course's shape: before a lesson's Appendix (a markdown heading that
-begins with "Appendix") no code cell is longer than 40 lines, no cell holds a control character (a stray \a or \b
+begins with "Appendix") no code cell but the set-up cell is longer than 25 lines or 2,000 characters (a step a
+learner can hold: the course aims at 20 lines), no cell holds a control character (a stray \a or \b
 where LaTeX's \alpha or \beta was meant), and no cell speaks of issues: lessons speak of the course only.
 
     python .ci/lessons.py --check   # CI: the set-up cell first, the shape above, no stored widget state; README links each to Colab
@@ -97,7 +98,7 @@ def colab_url(nb: Path) -> str:
     return f"https://colab.research.google.com/github/{owner_repo}/blob/{s['branch']}/nbs/{nb.name}"
 
 
-MAX_LINES = 40
+MAX_LINES, MAX_CHARS = 25, 2000     # per code cell before a lesson's Appendix, the set-up cell excepted
 CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
 ISSUE = re.compile(r'\bissues?\b', re.IGNORECASE)
 # a picture linked from a lesson's markdown by a relative path shows in JupyterLab but not in Colab, which opens the
@@ -111,8 +112,10 @@ def shape_problems(path: Path) -> list[str]:
     for i, c in enumerate(nb.cells):
         if c.cell_type == 'markdown' and re.match(r'\s*#+\s*Appendix', c.source): appendix = True
         n = len(c.source.splitlines())
-        if c.cell_type == 'code' and not appendix and n > MAX_LINES and path in lessons():
-            out.append(f'{path.name} cell {i}: {n} lines of code before the Appendix (at most {MAX_LINES})')
+        if c.cell_type == 'code' and not appendix and path in lessons() and not c.source.startswith(MARK):
+            if n > MAX_LINES: out.append(f'{path.name} cell {i}: {n} lines of code before the Appendix (at most {MAX_LINES})')
+            if len(c.source) > MAX_CHARS:
+                out.append(f'{path.name} cell {i}: {len(c.source)} characters of code before the Appendix (at most {MAX_CHARS})')
         if CONTROL.search(c.source): out.append(f'{path.name} cell {i}: a control character {CONTROL.search(c.source).group()!r}')
         if ISSUE.search(c.source): out.append(f'{path.name} cell {i}: speaks of {ISSUE.search(c.source).group()!r}')
         if c.cell_type == 'markdown' and path.name != 'index.ipynb' and RELATIVE_IMAGE.search(c.source):

@@ -4,7 +4,7 @@
 nbdev's own `nbdev_readme` renders through Quarto, which cannot be installed offline; the README only needs the
 notebook's markdown and code as GitHub-flavoured Markdown, so this does that directly:
 markdown cells are copied, code cells become ```python blocks (cells marked `#| hide` are left out), and links
-written relative to nbs/ (`../images/x.png`, `00_x.ipynb`) are rewritten relative to the repository root.
+written relative to nbs/ (`../images/x.png`, `00_x.ipynb`, the pages `gpu.md`...) are rewritten relative to the repository root.
 
     python .ci/readme.py            # write README.md
     python .ci/readme.py --check    # exit 1 if README.md is not what index.ipynb gives
@@ -24,7 +24,8 @@ HEADER = '<!-- Generated from nbs/index.ipynb by .ci/readme.py: edit the noteboo
 def fix_links(md: str) -> str:
     "Rewrite Markdown links that are relative to nbs/ so that they work from the repository root."
     md = re.sub(r'\]\(\.\./', '](', md)                                       # ../images/x.png -> images/x.png
-    return re.sub(r'\]\((\d\d_[\w-]+\.ipynb)', r'](nbs/\1', md)                # 00_x.ipynb -> nbs/00_x.ipynb
+    md = re.sub(r'\]\((\d\d_[\w-]+\.ipynb)', r'](nbs/\1', md)                  # 00_x.ipynb -> nbs/00_x.ipynb
+    return re.sub(r'\]\(([\w-]+\.md)', r'](nbs/\1', md)                          # gpu.md -> nbs/gpu.md (the course's pages)
 
 
 def render(nb_path: Path = NB) -> str:
