@@ -154,30 +154,6 @@ def _aligned_crop(lr: torch.Tensor, hr: torch.Tensor, scale: int, patch: int | N
             lr, hr = lr.transpose(-1, -2), hr.transpose(-1, -2)
     return lr.contiguous(), hr.contiguous()
 
-# %% ../nbs/00_degradation.ipynb #59bd769f
-def _check_pair_settings(scale: int, patch: int | None, mode: str, small: str, repeat: int):
-    "Raise a clear error for `SRPairs` settings that cannot work."
-    if mode not in DEGRADATIONS: raise ValueError(f"mode must be one of {DEGRADATIONS}, got {mode!r}")
-    if patch is not None and (patch < scale or patch % scale):
-        raise ValueError(f"patch ({patch}) must be a multiple of scale ({scale})")
-    if small not in ('skip', 'error'): raise ValueError(f"small must be 'skip' or 'error', got {small!r}")
-    if repeat < 1: raise ValueError(f"repeat must be >= 1, got {repeat}")
-
-# %% ../nbs/00_degradation.ipynb #6bb2013e
-def _large_enough(items: list, need: int, small: str) -> list:
-    """The `(name, source)` items at least `need` pixels on each side; the others are skipped with a warning that names
-    them, or an error."""
-    sizes = [image_size(s) for _, s in items]
-    too_small = [(k, items[k][0], hw) for k, hw in enumerate(sizes) if min(hw) < need]
-    if not too_small: return items
-    names = ', '.join(f'{n} ({h}x{w})' for _, n, (h, w) in too_small)
-    msg = f"{len(too_small)} image(s) smaller than {need}x{need} pixels: {names}"
-    if small == 'error' or len(too_small) == len(items):
-        raise ValueError(msg + (" -- no images left" if small == 'skip' else ""))
-    warnings.warn(msg + " -- skipped")
-    bad = {k for k, _, _ in too_small}
-    return [item for k, item in enumerate(items) if k not in bad]
-
 # %% ../nbs/00_degradation.ipynb #c5baf1b3
 class SRPairs(Dataset):
     """`(lr, hr)` pairs made with `degrade`: aligned random crops of `patch` HR pixels for training, or whole images
@@ -413,3 +389,27 @@ def benchmark_dir(name: str) -> Path | None:
     here = Path(__file__).resolve().parent if '__file__' in globals() else Path.cwd()
     roots += [Path('../shared/data'), Path('../../shared/data'), here.parent.parent / 'shared' / 'data']
     return next((r / name for r in roots if (r / name).is_dir()), None)
+
+# %% ../nbs/00_degradation.ipynb #59bd769f
+def _check_pair_settings(scale: int, patch: int | None, mode: str, small: str, repeat: int):
+    "Raise a clear error for `SRPairs` settings that cannot work."
+    if mode not in DEGRADATIONS: raise ValueError(f"mode must be one of {DEGRADATIONS}, got {mode!r}")
+    if patch is not None and (patch < scale or patch % scale):
+        raise ValueError(f"patch ({patch}) must be a multiple of scale ({scale})")
+    if small not in ('skip', 'error'): raise ValueError(f"small must be 'skip' or 'error', got {small!r}")
+    if repeat < 1: raise ValueError(f"repeat must be >= 1, got {repeat}")
+
+# %% ../nbs/00_degradation.ipynb #6bb2013e
+def _large_enough(items: list, need: int, small: str) -> list:
+    """The `(name, source)` items at least `need` pixels on each side; the others are skipped with a warning that names
+    them, or an error."""
+    sizes = [image_size(s) for _, s in items]
+    too_small = [(k, items[k][0], hw) for k, hw in enumerate(sizes) if min(hw) < need]
+    if not too_small: return items
+    names = ', '.join(f'{n} ({h}x{w})' for _, n, (h, w) in too_small)
+    msg = f"{len(too_small)} image(s) smaller than {need}x{need} pixels: {names}"
+    if small == 'error' or len(too_small) == len(items):
+        raise ValueError(msg + (" -- no images left" if small == 'skip' else ""))
+    warnings.warn(msg + " -- skipped")
+    bad = {k for k, _, _ in too_small}
+    return [item for k, item in enumerate(items) if k not in bad]
