@@ -80,6 +80,16 @@ def _filter_valid(maps: torch.Tensor, taps: list[float]) -> torch.Tensor:
     for i in range(1, k): out.add_(rows[..., i:i + w - k + 1], alpha=taps[i])
     return out
 
+# %% ../nbs/05_metrics.ipynb #a7dbb62a
+def _local_moments(x: torch.Tensor, y: torch.Tensor, taps: list[float]):
+    """Gaussian-weighted local means, variances and covariance `(mu_x, mu_y, var_x, var_y, cov)` of `x` and `y`
+    `[B,C,H,W]`, where the window fits; both centred on their common mean level first, for float32 accuracy."""
+    c = (x.mean(dim=(-2, -1), keepdim=True) + y.mean(dim=(-2, -1), keepdim=True)) / 2
+    x, y = x - c, y - c
+    n = x.shape[1]
+    mx, my, sxx, syy, sxy = _filter_valid(torch.cat([x, y, x * x, y * y, x * y], dim=1), taps).split(n, dim=1)
+    return mx + c, my + c, sxx - mx * mx, syy - my * my, sxy - mx * my
+
 # %% ../nbs/05_metrics.ipynb #c9d5b41b
 def ssim_map(pred: torch.Tensor, target: torch.Tensor, data_range: float = 1.0, crop_border: int = 0,
              y_channel: bool = False, sigma: float = 1.5, k1: float = 0.01, k2: float = 0.03) -> torch.Tensor:
@@ -93,13 +103,7 @@ def ssim_map(pred: torch.Tensor, target: torch.Tensor, data_range: float = 1.0, 
         raise ValueError(
             f"SSIM needs at least {len(taps)}x{len(taps)} pixels after the border crop, got {tuple(x.shape[-2:])}"
         )
-    x, y = x.to(dtype), y.to(dtype)
-    c = (x.mean(dim=(-2, -1), keepdim=True) + y.mean(dim=(-2, -1), keepdim=True)) / 2   # centring, for float32 accuracy
-    x, y = x - c, y - c
-    n = x.shape[1]
-    mx, my, sxx, syy, sxy = _filter_valid(torch.cat([x, y, x * x, y * y, x * y], dim=1), taps).split(n, dim=1)
-    var_x, var_y, cov = sxx - mx * mx, syy - my * my, sxy - mx * my
-    mx, my = mx + c, my + c
+    mx, my, var_x, var_y, cov = _local_moments(x.to(dtype), y.to(dtype), taps)
     c1, c2 = (k1 * data_range) ** 2, (k2 * data_range) ** 2
     s = ((2 * mx * my + c1) * (2 * cov + c2)) / ((mx * mx + my * my + c1) * (var_x + var_y + c2))
     s = s.mean(dim=1)
