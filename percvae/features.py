@@ -180,21 +180,6 @@ LITE0_LAYERS = {'stem': 0, 'block1': 1, 'block2': 3, 'block3': 5, 'block4': 8, '
 LITE0_STRIDES = {'stem': 2, 'block1': 2, 'block2': 4, 'block3': 8, 'block4': 16, 'block5': 16, 'block6': 32,
                  'block7': 32, 'head': 32}
 
-def _lite0_body() -> nn.Sequential:
-    """EfficientNet-Lite0 of `efficientnet-lite-pytorch` as one flat stack: stem, its 16 MBConv blocks, head (padding
-    computed per input)."""
-    m = _package('efficientnet_lite_pytorch').EfficientNet.from_name('efficientnet-lite0', image_size=None)
-    stem = nn.Sequential(OrderedDict(_conv_stem=m._conv_stem, _bn0=m._bn0, act=nn.ReLU6()))
-    head = nn.Sequential(OrderedDict(_conv_head=m._conv_head, _bn1=m._bn1, act=nn.ReLU6()))
-    return nn.Sequential(stem, *m._blocks, head)
-
-def _lite0_key(k: str):
-    "The package's state-dict key `k` renamed for `_lite0_body` (None: the classifier, unused)."
-    if k.startswith(('_conv_stem.', '_bn0.')): return f'0.{k}'
-    if k.startswith('_blocks.'): i, rest = k[len('_blocks.'):].split('.', 1); return f'{int(i) + 1}.{rest}'
-    if k.startswith(('_conv_head.', '_bn1.')): return f'17.{k}'
-    return None
-
 # %% ../nbs/02_vgg_features.ipynb #1e0a0005
 class EfficientNetLiteFeatures(FeatureExtractor):
     """Frozen EfficientNet-Lite0 features at `layers` (`stem`, `block1` ... `block7`, `head`); `weights`: 'imagenet'
@@ -302,6 +287,22 @@ def imagenet_or_random(arch: str = 'vgg16', layers=('relu3_3',), *, seed: int = 
             warnings.simplefilter('ignore', RandomWeightsWarning)
             return feature_extractor(arch, layers, None, seed=seed)
     return feature_extractor(arch, layers, 'imagenet', seed=seed)
+
+# %% ../nbs/02_vgg_features.ipynb #94c1811c
+def _lite0_body() -> nn.Sequential:
+    """EfficientNet-Lite0 of `efficientnet-lite-pytorch` as one flat stack: stem, its 16 MBConv blocks, head (padding
+    computed per input)."""
+    m = _package('efficientnet_lite_pytorch').EfficientNet.from_name('efficientnet-lite0', image_size=None)
+    stem = nn.Sequential(OrderedDict(_conv_stem=m._conv_stem, _bn0=m._bn0, act=nn.ReLU6()))
+    head = nn.Sequential(OrderedDict(_conv_head=m._conv_head, _bn1=m._bn1, act=nn.ReLU6()))
+    return nn.Sequential(stem, *m._blocks, head)
+
+def _lite0_key(k: str):
+    "The package's state-dict key `k` renamed for `_lite0_body` (None: the classifier, unused)."
+    if k.startswith(('_conv_stem.', '_bn0.')): return f'0.{k}'
+    if k.startswith('_blocks.'): i, rest = k[len('_blocks.'):].split('.', 1); return f'{int(i) + 1}.{rest}'
+    if k.startswith(('_conv_head.', '_bn1.')): return f'17.{k}'
+    return None
 
 # %% ../nbs/02_vgg_features.ipynb #1e0a0015
 def _package(module: str):
