@@ -9,7 +9,7 @@ the output it shows (images and text) to change. Screenshots of each widget befo
 
     python tests/test_widgets.py                      # all lessons with widgets
     python tests/test_widgets.py --lessons 03_losses  # one
-    python tests/test_widgets.py --images images      # also write the README's screenshots
+    python tests/test_widgets.py --images images      # also write the screenshots nbs/lessons.md shows
 
 Needs: JupyterLab, ipywidgets, Playwright (pip) and Chromium (Debian: `apt-get install chromium`,
 /usr/bin/chromium; Playwright's own browser download is not used). Exit status 0 = every widget
@@ -52,8 +52,9 @@ def workspace(tmp: Path, lessons) -> Path:
     "A scratch copy of the lessons (JupyterLab autosaves; the repository's notebooks stay untouched), with the folders they read."
     nbs = tmp / 'nbs'
     nbs.mkdir()
-    for name in [*lessons, 'index']:                        # lesson 06 checks the README table in index.ipynb
+    for name in lessons:
         shutil.copy(ROOT / 'nbs' / f'{name}.ipynb', nbs)
+    shutil.copy(ROOT / 'nbs' / 'results.md', nbs)           # lesson 06 checks the results table there against the records
     shutil.copytree(ROOT / 'images', tmp / 'images')        # the lessons show the committed figures (and write none under IN_TEST)
     if (ROOT / 'bench').is_dir(): os.symlink(ROOT / 'bench', tmp / 'bench')      # lesson 06 reads the recorded runs
     settings = tmp / 'settings' / '@jupyterlab' / 'apputils-extension'
@@ -190,7 +191,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--lessons', nargs='*', default=LESSONS, help='lesson names (without .ipynb)')
     ap.add_argument('--out', default=None, help='folder for screenshots (default: a new temporary folder)')
-    ap.add_argument('--images', default=None, help="also copy one 'after' screenshot per lesson here (the README's)")
+    ap.add_argument('--images', default=None, help="also copy one 'after' screenshot per lesson here (the ones nbs/lessons.md shows)")
     ap.add_argument('--chromium', default=os.environ.get('CHROMIUM', '/usr/bin/chromium'))
     ap.add_argument('--timeout', type=float, default=600, help='seconds allowed for running one lesson')
     args = ap.parse_args(argv)
