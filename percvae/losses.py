@@ -24,30 +24,9 @@ __all__ = ['PERCEPTUAL_NORMS', 'REDUCTIONS', 'PAPER', 'RECOMMENDED', 'LOSS_PRESE
            'preferred', 'tradeoff_figure', 'tradeoff_explorer']
 
 # %% ../nbs/03_losses.ipynb #3a0b0001
-def _check_weights(layer_weights: dict) -> dict:
-    if not isinstance(layer_weights, dict) or not layer_weights:
-        raise ValueError(f"layer_weights must be a non-empty dict layer -> weight, got {layer_weights!r}")
-    for l, w in layer_weights.items():
-        if isinstance(w, bool) or not isinstance(w, numbers.Real) or w < 0:
-            raise ValueError(f"the weight of layer {l!r} must be a number >= 0, got {w!r}")
-    return dict(layer_weights)
-
 # each layer's feature MSE as it is (the paper's), relative to the target's mean squared activation, or divided by the
 # network's own gradient ratio on a reference photo (both section 3b)
 PERCEPTUAL_NORMS = ('none', 'target', 'calibrated')
-
-# %% ../nbs/03_losses.ipynb #b3e8ce0e
-def _layers_and_extractor(layer_weights, extractor, arch, weights) -> tuple[dict, FeatureExtractor]:
-    "The checked layer weights (default: the network's `DEFAULT_LAYERS`, weight 1) and an extractor that computes them."
-    if layer_weights is None:
-        net = extractor.arch if extractor is not None else arch
-        layer_weights = dict.fromkeys(DEFAULT_LAYERS.get(net, ('relu3_3',)), 1.0)
-    layer_weights = _check_weights(layer_weights)
-    if extractor is None: extractor = feature_extractor(arch, tuple(layer_weights), weights)
-    missing = [l for l in layer_weights if l not in extractor.layers]
-    if missing: raise ValueError(f"the extractor does not compute layer(s) {missing}; it has {list(extractor.layers)}")
-    return layer_weights, extractor
-
 
 # %% ../nbs/03_losses.ipynb #6e2c26f8
 class PerceptualLoss(nn.Module):
@@ -62,7 +41,7 @@ class PerceptualLoss(nn.Module):
                  weights='imagenet', arch: str = 'vgg16',
                  # run the extractor in bfloat16 autocast (faster where the hardware has bfloat16 units)
                  bf16: bool = False,
-                 # 'none': raw feature MSE (the paper's); 'target': over mean(phi_j(hr)^2); 'calibrated': over `calibration`
+                 # 'none': raw feature MSE (paper's); 'target': over mean(phi_j(hr)^2); 'calibrated': over calibration
                  norm: str = 'none'):
         super().__init__()
         if norm not in PERCEPTUAL_NORMS: raise ValueError(f"norm must be one of {PERCEPTUAL_NORMS}, got {norm!r}")
@@ -143,7 +122,7 @@ def combine(self: SRVAELoss, rec, kl, perceptual, step: int | None = None) -> di
 
 # %% ../nbs/03_losses.ipynb #d26047a2
 @patch
-def forward(self: SRVAELoss, output, hr: torch.Tensor, step: int | None = None) -> dict:  # noqa: F811 (@patch: a method of SRVAELoss, not a redefinition)
+def forward(self: SRVAELoss, output, hr: torch.Tensor, step: int | None = None) -> dict:  # noqa: F811 (@patch)
     "Terms for a model `output` `(sr, mu, logvar)` against `hr`; `step` drives the KL warm-up."
     sr, mu, logvar = output[:3]
     if sr.shape != hr.shape:
@@ -151,7 +130,8 @@ def forward(self: SRVAELoss, output, hr: torch.Tensor, step: int | None = None) 
     b = hr.shape[0]
     if self.reduction == 'mean':
         rec = F.mse_loss(sr, hr)
-        kl = (kl_free_bits(mu, logvar, self.free_bits) if mu.ndim == 4 else kl_divergence(mu, logvar).mean()) / hr[0].numel()
+        kl = kl_free_bits(mu, logvar, self.free_bits) if mu.ndim == 4 else kl_divergence(mu, logvar).mean()
+        kl = kl / hr[0].numel()
     else:
         rec = F.mse_loss(sr, hr, reduction='sum')
         kl = kl_free_bits(mu, logvar, self.free_bits) * b if mu.ndim == 4 else kl_divergence(mu, logvar).sum()
@@ -184,8 +164,8 @@ LOSS_PRESETS = {'paper': PAPER, 'recommended': RECOMMENDED}
 # %% ../nbs/03_losses.ipynb #8e9f036e
 def make_loss(preset: str | LossConfig = 'recommended', weights='imagenet', extractor: FeatureExtractor | None = None,
               arch: str = 'vgg16', **overrides) -> SRVAELoss:
-    """An `SRVAELoss` from a preset name or a `LossConfig`, with `overrides`; builds the perceptual term (from `extractor`,
-    or `arch`+`weights`) only if gamma > 0."""
+    """An `SRVAELoss` from a preset name or a `LossConfig`, with `overrides`; builds the perceptual term (from
+    `extractor`, or `arch`+`weights`) only if gamma > 0."""
     if isinstance(preset, str) and preset not in LOSS_PRESETS:
         raise ValueError(f"unknown loss preset {preset!r}; choose from {list(LOSS_PRESETS)}")
     known = [f.name for f in fields(LossConfig)]
@@ -212,7 +192,8 @@ def gradient_ratio(perceptual: PerceptualLoss, lr: torch.Tensor, hr: torch.Tenso
 
 # %% ../nbs/03_losses.ipynb #2421c44d
 def reference_pair() -> tuple[torch.Tensor, torch.Tensor]:
-    "The calibration's fixed reference: a 128-pixel crop of scikit-image's astronaut (HR) and its x2 paper degradation (LR)."
+    """The calibration's fixed reference: a 128-pixel crop of scikit-image's astronaut (HR) and its x2 paper
+    degradation (LR)."""
     hr = sample_images('valid')['astronaut'][:, :128, 128:256]
     return degrade(hr, 2), hr
 
@@ -267,9 +248,35 @@ def score_candidates(candidates: dict, hr: torch.Tensor, loss: SRVAELoss,
         out[name] = dict(rec=rec, kl=kl, perceptual=perc, total=float(loss.combine(rec, kl, perc)['total']), **parts)
     return out
 
+
+# %% ../nbs/03_losses.ipynb #da74975f
 def preferred(scores: dict, exclude=('HR',)) -> str:
     "The candidate with the lowest total loss, the reference `HR` excluded."
     return min((n for n in scores if n not in exclude), key=lambda n: scores[n]['total'])
+
+
+# %% ../nbs/03_losses.ipynb #f5bde64e
+def _check_weights(layer_weights: dict) -> dict:
+    if not isinstance(layer_weights, dict) or not layer_weights:
+        raise ValueError(f"layer_weights must be a non-empty dict layer -> weight, got {layer_weights!r}")
+    for l, w in layer_weights.items():
+        if isinstance(w, bool) or not isinstance(w, numbers.Real) or w < 0:
+            raise ValueError(f"the weight of layer {l!r} must be a number >= 0, got {w!r}")
+    return dict(layer_weights)
+
+
+# %% ../nbs/03_losses.ipynb #b3e8ce0e
+def _layers_and_extractor(layer_weights, extractor, arch, weights) -> tuple[dict, FeatureExtractor]:
+    "The checked layer weights (default: the network's `DEFAULT_LAYERS`, weight 1) and an extractor that computes them."
+    if layer_weights is None:
+        net = extractor.arch if extractor is not None else arch
+        layer_weights = dict.fromkeys(DEFAULT_LAYERS.get(net, ('relu3_3',)), 1.0)
+    layer_weights = _check_weights(layer_weights)
+    if extractor is None: extractor = feature_extractor(arch, tuple(layer_weights), weights)
+    missing = [l for l in layer_weights if l not in extractor.layers]
+    if missing: raise ValueError(f"the extractor does not compute layer(s) {missing}; it has {list(extractor.layers)}")
+    return layer_weights, extractor
+
 
 # %% ../nbs/03_losses.ipynb #b605363a
 def _show_candidates(fig, candidates: dict, best: str):
@@ -291,7 +298,8 @@ def tradeoff_figure(candidates: dict, scores: dict, title: str = ''):
     fig = plt.figure(figsize=(2.1 * len(names), 5.2))
     _show_candidates(fig, candidates, best)
     ax, bottom = fig.add_subplot(2, 1, 2), [0.0] * len(names)
-    for term, colour in (('weighted_rec', 'tab:blue'), ('weighted_kl', 'tab:green'), ('weighted_perceptual', 'tab:orange')):
+    terms = (('weighted_rec', 'tab:blue'), ('weighted_kl', 'tab:green'), ('weighted_perceptual', 'tab:orange'))
+    for term, colour in terms:
         vals = [scores[n][term] for n in names]
         ax.bar(names, vals, bottom=bottom, color=colour, label=term.split('_')[1])
         bottom = [b + v for b, v in zip(bottom, vals)]
