@@ -61,6 +61,7 @@ def _disk_full(folder: Path) -> bool:
     try: return shutil.disk_usage(folder).free < 2 ** 20
     except OSError: return False
 
+# %% ../nbs/00a_checks.ipynb #5714b8f5
 def atomic_write(path, data) -> Path:
     """Write `data` (bytes, str, or a function of a binary file) to `path` atomically: a temporary file in the same
     folder, flushed to disk, renamed over `path`."""
@@ -83,12 +84,12 @@ def atomic_write(path, data) -> Path:
         raise
     return path
 
-
 # %% ../nbs/00a_checks.ipynb #f5614e8f
 def offline() -> bool:
     "Whether `$PERCVAE_OFFLINE` asks percvae never to touch the network: set, and neither empty nor '0'."
     return os.environ.get('PERCVAE_OFFLINE', '') not in ('', '0')
 
+# %% ../nbs/00a_checks.ipynb #2ef19973
 def reachable(url: str, timeout: float = 3.0) -> bool:
     """Whether a TCP connection to `url`'s host, or to the https proxy urllib would use, opens within `timeout` seconds
     (name lookup included); False at once, without touching the network, under `PERCVAE_OFFLINE=1`."""
