@@ -25,6 +25,7 @@ from .checks import atomic_write
 from .config import RESUME_FIXED, make_config, saved_config
 from .vae import SRVAE, PaperSR
 
+# %% ../nbs/04b_checkpoints.ipynb #1500d7bd
 CHECKPOINT_FORMAT = 'percvae-checkpoint-1'
 
 class CheckpointError(ValueError):
@@ -40,22 +41,26 @@ def _verify(path: Path):
     try:
         with zipfile.ZipFile(path) as z: bad = z.testzip()
     except (zipfile.BadZipFile, OSError, EOFError) as e:
-        raise CheckpointError(f"{path} is not a readable checkpoint (truncated or corrupt?): {type(e).__name__}: {e}") from None
+        raise CheckpointError(f"{path} is not a readable checkpoint (truncated or corrupt?): "
+                              f"{type(e).__name__}: {e}") from None
     if bad is not None:
         raise CheckpointError(f"{path} is corrupt: its part {bad!r} fails the CRC-32 check (a damaged copy); "
                               "use another checkpoint or train again")
 
+# %% ../nbs/04b_checkpoints.ipynb #c581df13
 def _nonfinite(state: dict) -> list[str]:
     "The names of the floating-point tensors in `state` that hold a NaN or an infinity."
     return [k for k, v in state.items() if torch.is_tensor(v) and v.is_floating_point() and not torch.isfinite(v).all()]
 
 def _model_for(mc: dict) -> nn.Module:
     "The (untrained) model a checkpoint's `model_config` describes."
-    if 'img_size' in mc: model = PaperSR(mc['scale'], mc['img_size'], mc['latent_dim'], mc['reparam'], mc.get('normalize', False))
+    if 'img_size' in mc:
+        model = PaperSR(mc['scale'], mc['img_size'], mc['latent_dim'], mc['reparam'], mc.get('normalize', False))
     else: model = SRVAE(**mc)
     if missing := sorted(set(model.config) - set(mc)): raise KeyError(f"the model config lacks {missing}")
     return model
 
+# %% ../nbs/04b_checkpoints.ipynb #c7aa4520
 def load_checkpoint(path, map_location='cpu') -> dict:
     """A percvae checkpoint, verified and read with `weights_only=True`, or a `CheckpointError` that names the file and
     what is wrong."""
@@ -64,7 +69,8 @@ def load_checkpoint(path, map_location='cpu') -> dict:
     _verify(path)
     try: ck = torch.load(path, map_location=map_location, weights_only=True)
     except Exception as e:
-        raise CheckpointError(f"{path} is not a readable checkpoint (truncated or corrupt?): {type(e).__name__}: {e}") from e
+        raise CheckpointError(f"{path} is not a readable checkpoint (truncated or corrupt?): "
+                              f"{type(e).__name__}: {e}") from e
     if not isinstance(ck, dict) or ck.get('format') != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} is not a percvae checkpoint (no '{CHECKPOINT_FORMAT}' marker)")
     missing = [k for k in ('model', 'model_config', 'config', 'step') if k not in ck]
@@ -73,6 +79,7 @@ def load_checkpoint(path, map_location='cpu') -> dict:
     _check_contents(ck, path)
     return ck
 
+# %% ../nbs/04b_checkpoints.ipynb #00278766
 def _check_contents(ck: dict, path: Path):
     """Raise a `CheckpointError` naming `path` unless the checkpoint's configs describe a model and a run, and its
     weights are finite."""
@@ -80,9 +87,10 @@ def _check_contents(ck: dict, path: Path):
     except (ValueError, TypeError, KeyError) as e:
         raise CheckpointError(f"{path} holds a config percvae cannot use ({type(e).__name__}: {e})") from None
     if bad := _nonfinite(ck['model']):
-        raise CheckpointError(f"{path} holds non-finite weights ({len(bad)} tensors, e.g. {bad[0]}): the run had diverged; "
-                              "use an earlier checkpoint")
+        raise CheckpointError(f"{path} holds non-finite weights ({len(bad)} tensors, e.g. {bad[0]}): the run had "
+                              "diverged; use an earlier checkpoint")
 
+# %% ../nbs/04b_checkpoints.ipynb #b9066483
 def model_from_checkpoint(ck, device='cpu') -> nn.Module:
     "Rebuild the model of a checkpoint (a dict or a path) in eval mode."
     ck = load_checkpoint(ck) if not isinstance(ck, dict) else ck
@@ -108,7 +116,8 @@ class RunFolder:
     """The folder of one training run: refuses another run's checkpoint unless `resume` or `overwrite`, and locks out a
     second writer."""
     def __init__(self, path, resume: bool = False, overwrite: bool = False, lock: bool = True):
-        self.path, self.resume, self.overwrite, self.lock = (Path(path) if path is not None else None), resume, overwrite, lock
+        self.path = Path(path) if path is not None else None
+        self.resume, self.overwrite, self.lock = resume, overwrite, lock
         self.saved_step = None                   # step of the last checkpoint of *this* run (or the one it resumed)
         self._made = self._aside = None
     @property
@@ -116,25 +125,32 @@ class RunFolder:
     def check(self):
         "Refuse, touching nothing, a folder this run may not write to."
         if self.path is None: return self
-        if self.path.exists() and not self.path.is_dir(): raise RunFolderError(f"{self.path} is a file, not a run folder")
+        if self.path.exists() and not self.path.is_dir():
+            raise RunFolderError(f"{self.path} is a file, not a run folder")
         if self.resume and self.overwrite: raise ValueError("resume and overwrite exclude each other")
         if self.checkpoint.exists() and not (self.resume or self.overwrite):
             raise RunFolderError(f"{self.path} already holds a run's checkpoint: continue it with resume=True, "
                                  "replace it with overwrite=True, or choose another folder")
         return self
-    def __enter__(self):
-        if self.path is None or not self.lock: return self.check()
-        self.check()
-        self._made = not self.path.exists()
-        self.path.mkdir(parents=True, exist_ok=True)
-        self._take_lock()
-        if self.overwrite: self._move_aside()
-        return self
-    def __exit__(self, exc_type, *exc):
-        if self.path is None or not self.lock: return
-        if self._aside is not None: self._put_back() if exc_type is not None else self._drop_aside()
-        (self.path / '.lock').unlink(missing_ok=True)
-        if self._made and exc_type is not None and not any(self.path.iterdir()): self.path.rmdir()   # no empty folder left
+
+# %% ../nbs/04b_checkpoints.ipynb #d8f1d63c
+@patch
+def __enter__(self: RunFolder):
+    if self.path is None or not self.lock: return self.check()
+    self.check()
+    self._made = not self.path.exists()
+    self.path.mkdir(parents=True, exist_ok=True)
+    self._take_lock()
+    if self.overwrite: self._move_aside()
+    return self
+
+@patch
+def __exit__(self: RunFolder, exc_type, *exc):
+    if self.path is None or not self.lock: return
+    if self._aside is not None: self._put_back() if exc_type is not None else self._drop_aside()
+    (self.path / '.lock').unlink(missing_ok=True)
+    if self._made and exc_type is not None and not any(self.path.iterdir()):
+        self.path.rmdir()                                                       # no empty folder left
 
 # %% ../nbs/04b_checkpoints.ipynb #6105bea4
 @patch
@@ -172,6 +188,7 @@ def _take_lock(self: RunFolder):
         return
     raise RunFolderError(f"{self.path}: could not take the lock {lock}")
 
+# %% ../nbs/04b_checkpoints.ipynb #be46593b
 @patch
 def save(self: RunFolder, run, step: int) -> Path:
     """Checkpoint `run` at `step` (refused if its weights are not finite); the run's config.json goes with it; the
@@ -193,14 +210,17 @@ def checkpoint_state(run, step: int) -> dict:
     p = run.loss_fn.perceptual
     return dict(model=run.model.state_dict(), model_config=run.model.config, optimizer=run.opt.state_dict(),
                 scheduler=run.sched.state_dict(), scaler=run.scaler.state_dict() if run.scaler.is_enabled() else {},
-                step=step, config=asdict(run.cfg), rng=rng, history=run.history, vgg=p.weights if p is not None else 'none')
+                step=step, config=asdict(run.cfg), rng=rng, history=run.history,
+                vgg=p.weights if p is not None else 'none')
 
+# %% ../nbs/04b_checkpoints.ipynb #e612e9ba
 def restore(run, ck: dict):
     "Put a checkpoint's states back into `run` (built by `setup` from the same config)."
     if ck['model_config'] != run.model.config:
         raise CheckpointError(f"cannot resume: the checkpoint's model is {ck['model_config']}, "
                               f"the config builds {run.model.config}")
-    run.model.load_state_dict(ck['model']); run.opt.load_state_dict(ck['optimizer']); run.sched.load_state_dict(ck['scheduler'])
+    run.model.load_state_dict(ck['model']); run.opt.load_state_dict(ck['optimizer'])
+    run.sched.load_state_dict(ck['scheduler'])
     if ck.get('scaler'): run.scaler.load_state_dict(ck['scaler'])
     run.start, run.history = ck['step'], ck.get('history', run.history)
     torch.set_rng_state(ck['rng']['torch'])
@@ -212,10 +232,11 @@ def resume_config(ck: dict, folder, config=None, preset: str | None = None, over
     overrides = overrides or {}
     saved = make_config(ck['config'])
     cfg = make_config(config if config is not None else (None if preset else saved), preset, **overrides)
-    changed = [f"{k}={getattr(saved, k)!r} -> {getattr(cfg, k)!r}" for k in RESUME_FIXED if getattr(cfg, k) != getattr(saved, k)]
+    changed = [f"{k}={getattr(saved, k)!r} -> {getattr(cfg, k)!r}" for k in RESUME_FIXED
+               if getattr(cfg, k) != getattr(saved, k)]
     if changed:
-        raise CheckpointError(f"cannot resume {folder.checkpoint} with other settings ({', '.join(changed)}): a resumed run "
-                              "keeps what it learns from and how; start a new run (another folder, or overwrite=True) "
-                              "to change them")
+        raise CheckpointError(f"cannot resume {folder.checkpoint} with other settings ({', '.join(changed)}): a "
+                              "resumed run keeps what it learns from and how; start a new run (another folder, or "
+                              "overwrite=True) to change them")
     folder.saved_step = ck['step']
     return cfg
