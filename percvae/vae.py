@@ -20,8 +20,8 @@ from .degradation import SRPairs, as_image, bicubic, degrade, imagenet_normalize
 
 # %% auto #0
 __all__ = ['ENCODER_INPUTS', 'reparameterize', 'kl_divergence', 'kl_per_channel', 'active_channels', 'kl_free_bits', 'ResBlock',
-           'SRVAE', 'evaluating', 'latent_report', 'PaperVAE', 'latent_means', 'latent_pca', 'tiled_upscale',
-           'upscale_with', 'PaperSR', 'latent_view', 'latent_explorer']
+           'SRVAE', 'evaluating', 'latent_report', 'latent_means', 'latent_pca', 'tiled_upscale', 'upscale_with',
+           'PaperVAE', 'PaperSR', 'latent_view', 'latent_explorer']
 
 # %% ../nbs/01_vae.ipynb #438d01b5
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
@@ -215,44 +215,6 @@ def latent_report(model: SRVAE, lr: torch.Tensor, hr: torch.Tensor, metric, n: i
                     posterior=p(post), mean=p(mean), samples=[p(s) for s in samples],
                     spread=samples.std(0).mean().item())
 
-# %% ../nbs/01_vae.ipynb #77c24f63
-class PaperVAE(nn.Module):
-    """The paper's VAE: conv encoder -> FC `latent_dim` bottleneck -> transposed-conv decoder -> sigmoid, output the
-    size of the input."""
-    def __init__(self, img_size: int = 128, latent_dim: int = 256, reparam: str = 'fixed'):
-        super().__init__()
-        if img_size % 8 or img_size < 8: raise ValueError(f"img_size must be a multiple of 8, got {img_size}")
-        if reparam not in ('fixed', 'paper'): raise ValueError(f"reparam must be 'fixed' or 'paper', got {reparam!r}")
-        self.img_size, self.reparam = img_size, reparam
-        self.config = dict(img_size=img_size, latent_dim=latent_dim, reparam=reparam)
-        s = img_size // 8
-        self.encoder = nn.Sequential(nn.Conv2d(3, 16, 3, 2, 1), nn.ReLU(), nn.Conv2d(16, 32, 3, 2, 1), nn.ReLU(),
-                                     nn.Conv2d(32, 64, 3, 2, 1), nn.ReLU(), nn.Flatten())
-        self.fc_mu, self.fc_logvar = nn.Linear(64 * s * s, latent_dim), nn.Linear(64 * s * s, latent_dim)
-        self.fc_dec = nn.Linear(latent_dim, 64 * s * s)
-        self.decoder = nn.Sequential(nn.Unflatten(1, (64, s, s)),
-                                     nn.ConvTranspose2d(64, 32, 3, 2, 1, output_padding=1), nn.ReLU(),
-                                     nn.ConvTranspose2d(32, 16, 3, 2, 1, output_padding=1), nn.ReLU(),
-                                     nn.ConvTranspose2d(16, 3, 3, 2, 1, output_padding=1), nn.Sigmoid())
-
-# %% ../nbs/01_vae.ipynb #ac69500c
-@patch
-def forward(self: PaperVAE, x: torch.Tensor, hr: torch.Tensor | None = None):  # noqa: F811 (@patch: a method of PaperVAE, not a redefinition)
-    """`(x_hat, mu, logvar)` for `x` `[B,3,img_size,img_size]`; `hr` is ignored (the paper's encoder saw only its
-    input)."""
-    if x.ndim != 4 or tuple(x.shape[1:]) != (3, self.img_size, self.img_size):
-        raise ValueError(
-            f"PaperVAE expects [B,3,{self.img_size},{self.img_size}] (the LR image resized to the HR size), got "
-            f"{tuple(x.shape)}"
-        )
-    h = self.encoder(x)
-    mu, logvar = self.fc_mu(h), self.fc_logvar(h)
-    if self.training:
-        if self.reparam == 'paper': z = mu + torch.exp(logvar) * torch.randn_like(mu)   # the published bug
-        else: z = reparameterize(mu, logvar)
-    else: z = mu
-    return self.decoder(self.fc_dec(z)), mu, logvar
-
 # %% ../nbs/01_vae.ipynb #8eab9d2b
 def latent_means(model: SRVAE, images, patch: int = 8, *, mode: str = 'paper', sigma: float = 1.0) -> torch.Tensor:
     """Posterior means of `model`'s latent for non-overlapping `patch`x`patch` LR patches of `images` (a folder, paths
@@ -317,6 +279,44 @@ def upscale(self: SRVAE, lr: torch.Tensor, tile: int | None = None) -> torch.Ten
     """The SR image of `lr` (`[3,h,w]` or `[B,3,h,w]`) with z at the prior's mean: eval mode, no gradients, float32 in
     [0,1] on `lr`'s device; `tile`: LR tile side (Appendix A, `upscale_with`)."""
     return upscale_with(self, lambda b: self(b)[0], lr, tile, overlap=self.receptive_radius)
+
+# %% ../nbs/01_vae.ipynb #77c24f63
+class PaperVAE(nn.Module):
+    """The paper's VAE: conv encoder -> FC `latent_dim` bottleneck -> transposed-conv decoder -> sigmoid, output the
+    size of the input."""
+    def __init__(self, img_size: int = 128, latent_dim: int = 256, reparam: str = 'fixed'):
+        super().__init__()
+        if img_size % 8 or img_size < 8: raise ValueError(f"img_size must be a multiple of 8, got {img_size}")
+        if reparam not in ('fixed', 'paper'): raise ValueError(f"reparam must be 'fixed' or 'paper', got {reparam!r}")
+        self.img_size, self.reparam = img_size, reparam
+        self.config = dict(img_size=img_size, latent_dim=latent_dim, reparam=reparam)
+        s = img_size // 8
+        self.encoder = nn.Sequential(nn.Conv2d(3, 16, 3, 2, 1), nn.ReLU(), nn.Conv2d(16, 32, 3, 2, 1), nn.ReLU(),
+                                     nn.Conv2d(32, 64, 3, 2, 1), nn.ReLU(), nn.Flatten())
+        self.fc_mu, self.fc_logvar = nn.Linear(64 * s * s, latent_dim), nn.Linear(64 * s * s, latent_dim)
+        self.fc_dec = nn.Linear(latent_dim, 64 * s * s)
+        self.decoder = nn.Sequential(nn.Unflatten(1, (64, s, s)),
+                                     nn.ConvTranspose2d(64, 32, 3, 2, 1, output_padding=1), nn.ReLU(),
+                                     nn.ConvTranspose2d(32, 16, 3, 2, 1, output_padding=1), nn.ReLU(),
+                                     nn.ConvTranspose2d(16, 3, 3, 2, 1, output_padding=1), nn.Sigmoid())
+
+# %% ../nbs/01_vae.ipynb #ac69500c
+@patch
+def forward(self: PaperVAE, x: torch.Tensor, hr: torch.Tensor | None = None):  # noqa: F811 (@patch: a method of PaperVAE, not a redefinition)
+    """`(x_hat, mu, logvar)` for `x` `[B,3,img_size,img_size]`; `hr` is ignored (the paper's encoder saw only its
+    input)."""
+    if x.ndim != 4 or tuple(x.shape[1:]) != (3, self.img_size, self.img_size):
+        raise ValueError(
+            f"PaperVAE expects [B,3,{self.img_size},{self.img_size}] (the LR image resized to the HR size), got "
+            f"{tuple(x.shape)}"
+        )
+    h = self.encoder(x)
+    mu, logvar = self.fc_mu(h), self.fc_logvar(h)
+    if self.training:
+        if self.reparam == 'paper': z = mu + torch.exp(logvar) * torch.randn_like(mu)   # the published bug
+        else: z = reparameterize(mu, logvar)
+    else: z = mu
+    return self.decoder(self.fc_dec(z)), mu, logvar
 
 # %% ../nbs/01_vae.ipynb #b3b6fc11
 class PaperSR(nn.Module):
