@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import MISSING, fields, is_dataclass
 from pathlib import Path
 
+# %% ../nbs/04c_cli.ipynb #db9791f7
 import torch
 import torch.distributed as dist
 from fastcore.docments import docments
@@ -49,6 +50,7 @@ def _kind(annotation) -> tuple[type, bool]:
     if not args: return annotation, False
     return next(a for a in args if a is not type(None)), type(None) in args
 
+# %% ../nbs/04c_cli.ipynb #9da7ee79
 def _parse_value(name: str, kind: type, optional: bool):
     "A parser of one flag's text into its setting's type."
     def parse(text: str):
@@ -64,6 +66,7 @@ def _parse_value(name: str, kind: type, optional: bool):
         raise argparse.ArgumentTypeError(f"--{name} takes {want}{' or auto' if optional else ''}, got {text!r}")
     return parse
 
+# %% ../nbs/04c_cli.ipynb #15b15e0e
 def field_docs(cls) -> dict[str, str]:
     """The comment of each field of the dataclass `cls`, from the first class in its MRO that comments it: a subclass
     that re-lists a field without a comment keeps its base's."""
@@ -82,6 +85,7 @@ def _default(f) -> str:
     d = f.default_factory() if f.default is MISSING and f.default_factory is not MISSING else f.default
     return '' if d is MISSING else f" (default: {'auto' if d is None else d})"
 
+# %% ../nbs/04c_cli.ipynb #deb283ed
 def config_flags(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """Add a `--name` flag for every `TrainConfig` setting, its comment as help and its choices as `{a,b}`; only the
     flags given appear in the parsed namespace."""
@@ -115,6 +119,7 @@ def cli_words(msg: str) -> str:
 def _os_error(e: OSError) -> str:
     return f"{e.filename}: {e.strerror or e}" if e.filename else str(e)
 
+# %% ../nbs/04c_cli.ipynb #5d6e45e1
 @contextmanager
 def tool_errors(name: str):
     """Turn what goes wrong in a command-line tool into one line on stderr, in flags (`cli_words`), and an exit code: 1,
@@ -174,6 +179,7 @@ def train_parser() -> argparse.ArgumentParser:
     ap.add_argument('--no_progress', action='store_true', help='no progress bar')
     return config_flags(ap)
 
+# %% ../nbs/04c_cli.ipynb #3db55282
 def percvae_train(argv=None):
     "Train an SR-VAE from the command line (`percvae_train --help`)."
     a = vars(train_parser().parse_args(argv))
@@ -203,6 +209,7 @@ def check_tile(tile, name: str = 'tile') -> int | None:
         )
     return int(tile)
 
+# %% ../nbs/04c_cli.ipynb #fe94ed41
 def tool_device(device: str = 'auto') -> torch.device:
     "`pick_device(device)`, refusing device types the tools cannot run a model on (e.g. meta, xpu)."
     d = pick_device(device)
@@ -210,6 +217,7 @@ def tool_device(device: str = 'auto') -> torch.device:
         raise ValueError(f"device {device!r}: the tools run on cpu, cuda, cuda:N or mps, not {d.type}")
     return d
 
+# %% ../nbs/04c_cli.ipynb #f1043ce2
 def model_flags(ap: argparse.ArgumentParser, replaced: str) -> argparse.ArgumentParser:
     "The flags of the tools that run a trained model: --device, --tile, --overwrite, --quiet."
     ap.add_argument('--device', default='auto',
@@ -245,6 +253,7 @@ def unique_stems(images) -> list[str]:
             if s in d: seen[s] = seen.get(s, 0) + 1; stems[k] = f'{s}_{seen[s]}'
     return stems
 
+# %% ../nbs/04c_cli.ipynb #7ad9db97
 def output_names(images, scale: int) -> list[str]:
     "Output names `STEM_xS.png` for `images`, made unique by `unique_stems`."
     return [f'{s}_x{scale}.png' for s in unique_stems(images)]
@@ -263,6 +272,7 @@ def model_output(model, lr: torch.Tensor, tile: int | None, name, checkpoint) ->
         )
     return sr
 
+# %% ../nbs/04c_cli.ipynb #e7f63142
 def checkpoint_scale(ck: dict, checkpoint) -> int:
     "The scale of a loaded checkpoint's model, or a `CheckpointError` naming the file."
     try: return check_scale(ck['model_config']['scale'])
@@ -295,6 +305,7 @@ def _out_folder(out) -> Path:
         raise NotADirectoryError(errno.ENOTDIR, 'is a file, not a folder to write into', str(out))
     return out
 
+# %% ../nbs/04c_cli.ipynb #f38c59ab
 def _eval_images(data) -> list[tuple[str, object]]:
     """`data`'s images as `(name, source)`; files are named by `unique_stems`, so `a.png` and `a.jpg` are `a_png` and
     `a_jpg`."""
@@ -314,13 +325,9 @@ def _check_sizes(items, need: int, scale: int):
             )
 
 # %% ../nbs/04c_cli.ipynb #c956eac0
-def evaluate_checkpoint(checkpoint, data, scale: int | None = None, out='eval', device: str = 'auto',
-                        tile: int | None = None,
-                        overwrite: bool = False, log=None) -> dict:
-    """Degrade each HR image in `data` as the checkpoint's model was trained, super-resolve it, write LR/bicubic/SR PNGs
-    and metrics.json/.csv to `out`; returns the means. All is checked before the model is built; `log(line)` hears an
-    opening line and one line per image."""
-    log, tile, dev, outp = log or (lambda line: None), check_tile(tile), tool_device(device), _out_folder(out)
+def _eval_inputs(checkpoint, data, scale, outp: Path, overwrite: bool) -> tuple:
+    """What `evaluate_checkpoint` measures, checked before the model is built: `(checkpoint, config, items, whether
+    data is a path)`; refuses an `outp` inside `data` or holding results, and a scale not the checkpoint's."""
     is_path = isinstance(data, (str, os.PathLike))
     if is_path and _inside(outp, data):
         raise ValueError(
@@ -337,30 +344,46 @@ def evaluate_checkpoint(checkpoint, data, scale: int | None = None, out='eval', 
         raise CheckpointError(f"scale {scale} does not match the checkpoint's scale {cfg.scale}")
     items = _eval_images(data)
     _check_sizes(items, min_eval_side(cfg.scale, cfg.mode, cfg.sigma), cfg.scale)
+    return ck, cfg, items, is_path
+
+# %% ../nbs/04c_cli.ipynb #d68b4f83
+def _eval_image(model, pairs, i: int, name: str, src, tile, checkpoint, outp: Path) -> dict:
+    "Super-resolve the `i`th image of `pairs` (`name`, read from `src`), write its LR, bicubic and SR PNGs: its scores."
+    lr, hr = pairs.pair(i)
+    sr = model_output(model, lr, tile, src if isinstance(src, Path) else name, checkpoint)
+    up = bicubic(lr, pairs.scale)
+    r, b = evaluate(lambda _: sr, [(name, lr, hr)]).rows[0], evaluate(lambda _: up, [(name, lr, hr)]).rows[0]
+    for tag, img in (('lr', lr), ('bicubic', up), ('sr', sr)): save_image(img, outp / f'{name}_{tag}.png')
+    return dict(image=name, psnr=r['psnr'], ssim=r['ssim'], bicubic_psnr=b['psnr'], bicubic_ssim=b['ssim'])
+
+def _eval_settings(checkpoint, data, is_path: bool, n: int, cfg, ck: dict) -> dict:
+    "What `evaluate_checkpoint` measured, and how, as metrics.json records it."
+    return dict(checkpoint=str(checkpoint), data=str(data) if is_path else f'{n} images given in memory',
+                scale=cfg.scale, mode=cfg.mode,
+                sigma=cfg.sigma, y_channel=True, crop_border=cfg.scale, step=ck['step'],
+                vgg=ck.get('vgg', 'unknown'), z='prior mean (0)')
+
+# %% ../nbs/04c_cli.ipynb #90908793
+def evaluate_checkpoint(checkpoint, data, scale: int | None = None, out='eval', device: str = 'auto',
+                        tile: int | None = None, overwrite: bool = False, log=None) -> dict:
+    """Degrade each HR image in `data` as the checkpoint's model was trained, super-resolve it, write LR/bicubic/SR PNGs
+    and metrics.json/.csv to `out`; returns the means. All is checked before the model is built; `log(line)` hears an
+    opening line and one line per image."""
+    log, tile, dev, outp = log or (lambda line: None), check_tile(tile), tool_device(device), _out_folder(out)
+    ck, cfg, items, is_path = _eval_inputs(checkpoint, data, scale, outp, overwrite)
     model = model_from_checkpoint(ck, dev)
     pairs = SRPairs(dict(items), cfg.scale, mode=cfg.mode, sigma=cfg.sigma, small='error')
-    log(
-        f"{checkpoint} (step {ck['step']}, x{cfg.scale} {cfg.mode}) on {dev}: {len(items)} images, "
-        f"{'whole' if tile is None else f'tiles of {tile} LR pixels'}"
-    )
+    log(f"{checkpoint} (step {ck['step']}, x{cfg.scale} {cfg.mode}) on {dev}: {len(items)} images, "
+        f"{'whole' if tile is None else f'tiles of {tile} LR pixels'}")
     outp.mkdir(parents=True, exist_ok=True)
     rows = []
     for i, (name, src) in enumerate(items):
-        t0, (lr, hr) = time.time(), pairs.pair(i)
-        sr = model_output(model, lr, tile, src if isinstance(src, Path) else name, checkpoint)
-        up = bicubic(lr, cfg.scale)
-        r, b = evaluate(lambda _: sr, [(name, lr, hr)]).rows[0], evaluate(lambda _: up, [(name, lr, hr)]).rows[0]
-        for tag, img in (('lr', lr), ('bicubic', up), ('sr', sr)): save_image(img, outp / f'{name}_{tag}.png')
-        rows.append(dict(image=name, psnr=r['psnr'], ssim=r['ssim'], bicubic_psnr=b['psnr'], bicubic_ssim=b['ssim']))
-        log(
-            f"[{i + 1}/{len(items)}] {name}: SR {r['psnr']:.2f} dB, bicubic {b['psnr']:.2f} dB "
-            f"({time.time() - t0:.1f} s)"
-        )
+        t0 = time.time()
+        rows.append(_eval_image(model, pairs, i, name, src, tile, checkpoint, outp))
+        log(f"[{i + 1}/{len(items)}] {name}: SR {rows[-1]['psnr']:.2f} dB, bicubic {rows[-1]['bicubic_psnr']:.2f} dB "
+            f"({time.time() - t0:.1f} s)")
     mean = {k: sum(r[k] for r in rows) / len(rows) for k in ('psnr', 'ssim', 'bicubic_psnr', 'bicubic_ssim')}
-    settings = dict(checkpoint=str(checkpoint), data=str(data) if is_path else f'{len(rows)} images given in memory',
-                    scale=cfg.scale, mode=cfg.mode,
-                    sigma=cfg.sigma, y_channel=True, crop_border=cfg.scale, step=ck['step'],
-                    vgg=ck.get('vgg', 'unknown'), z='prior mean (0)')
+    settings = _eval_settings(checkpoint, data, is_path, len(rows), cfg, ck)
     _write_metrics(outp, rows, mean, settings)
     return dict(mean=mean, settings=settings, images=rows)
 
@@ -379,6 +402,7 @@ def eval_parser() -> argparse.ArgumentParser:
     )
     return model_flags(ap, 'the results already in --out')
 
+# %% ../nbs/04c_cli.ipynb #30dd649c
 def percvae_eval(argv=None):
     "Measure a trained model against bicubic on a folder of HR images (`percvae_eval --help`)."
     a = eval_parser().parse_args(argv)
@@ -393,15 +417,8 @@ def percvae_eval(argv=None):
     )
 
 # %% ../nbs/04c_cli.ipynb #9216f377
-def upscale_files(checkpoint, images, out='upscaled', device: str = 'auto', tile: int | None = DEFAULT_TILE,
-                  overwrite: bool = False,
-                  log=None) -> tuple[list, list]:
-    """Super-resolve each image file with the checkpoint's model into `out`: `(written paths, 'file: error' for each
-    file that could not be read)`. All is checked before the model is built; `log(line)` hears an opening line and
-    one line per image."""
-    # the same file twice is one input
-    log, images = log or (lambda line: None), list(dict.fromkeys(str(f) for f in images))
-    tile, dev, outp = check_tile(tile), tool_device(device), _out_folder(out)
+def _upscale_targets(checkpoint, images: list, outp: Path, overwrite: bool) -> tuple[dict, list]:
+    "The loaded checkpoint and the output path of each of `images`; outputs that exist are refused unless `overwrite`."
     ck = load_checkpoint(checkpoint)
     targets = [outp / n for n in output_names(images, checkpoint_scale(ck, checkpoint))]
     if not overwrite and (there := [t for t in targets if t.exists()]):
@@ -409,11 +426,21 @@ def upscale_files(checkpoint, images, out='upscaled', device: str = 'auto', tile
             f"{there[0]} already exists ({len(there)} of the outputs do); pass overwrite=True or choose another "
             "output folder"
         )
+    return ck, targets
+
+# %% ../nbs/04c_cli.ipynb #d305e271
+def upscale_files(checkpoint, images, out='upscaled', device: str = 'auto', tile: int | None = DEFAULT_TILE,
+                  overwrite: bool = False, log=None) -> tuple[list, list]:
+    """Super-resolve each image file with the checkpoint's model into `out`: `(written paths, 'file: error' for each
+    file that could not be read)`. All is checked before the model is built; `log(line)` hears an opening line and
+    one line per image."""
+    # the same file twice is one input
+    log, images = log or (lambda line: None), list(dict.fromkeys(str(f) for f in images))
+    tile, dev, outp = check_tile(tile), tool_device(device), _out_folder(out)
+    ck, targets = _upscale_targets(checkpoint, images, outp, overwrite)
     model = model_from_checkpoint(ck, dev)
-    log(
-        f"{checkpoint} (step {ck.get('step', '?')}, x{model.scale}) on {dev}: {len(images)} images, "
-        f"{'whole' if tile is None else f'tiles of {tile} LR pixels'}"
-    )
+    log(f"{checkpoint} (step {ck.get('step', '?')}, x{model.scale}) on {dev}: {len(images)} images, "
+        f"{'whole' if tile is None else f'tiles of {tile} LR pixels'}")
     failed, written = [], []
     for i, (f, t) in enumerate(zip(images, targets)):
         t0 = time.time()
@@ -422,10 +449,8 @@ def upscale_files(checkpoint, images, out='upscaled', device: str = 'auto', tile
             failed.append(f"{f}: {e}"); log(f"[{i + 1}/{len(images)}] {f}: could not read it, skipped"); continue
         sr = model_output(model, lr, tile, f, checkpoint)            # the model's fault: stop
         written.append(save_image(sr, t))
-        log(
-            f"[{i + 1}/{len(images)}] {f} -> {t} ({lr.shape[-1]}x{lr.shape[-2]} -> {sr.shape[-1]}x{sr.shape[-2]}, "
-            f"{time.time() - t0:.1f} s)"
-        )
+        log(f"[{i + 1}/{len(images)}] {f} -> {t} ({lr.shape[-1]}x{lr.shape[-2]} -> {sr.shape[-1]}x{sr.shape[-2]}, "
+            f"{time.time() - t0:.1f} s)")
     return written, failed
 
 # %% ../nbs/04c_cli.ipynb #b9823d97
@@ -439,6 +464,7 @@ def upscale_parser() -> argparse.ArgumentParser:
     ap.add_argument('--out', default='upscaled', help='where to write NAME_xS.png (default: upscaled)')
     return model_flags(ap, 'outputs that already exist')
 
+# %% ../nbs/04c_cli.ipynb #020db3e5
 def percvae_upscale(argv=None):
     "Super-resolve your own images with a trained model (`percvae_upscale --help`)."
     a = upscale_parser().parse_args(argv)
