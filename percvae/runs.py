@@ -30,6 +30,7 @@ class TrainingInterrupted(KeyboardInterrupt):
             else f"stopped after step {step} (no run folder)"
         super().__init__(f"interrupted by {signal.Signals(signum).name}: {where}")
 
+# %% ../nbs/04e_runs.ipynb #b7fb96c8
 class _Stop:
     """Within `with`, the first SIGINT or SIGTERM sets `.signum` instead of raising (main thread only); a second SIGINT
     raises at once."""
@@ -55,6 +56,14 @@ def _distributed(device: torch.device) -> tuple[int, int]:
     return dist.get_rank(), world
 
 # %% ../nbs/04e_runs.ipynb #674bf535
+def _weighted_terms(gamma: float | None) -> dict:
+    "Each loss term's label and its value as the total weighs it (the perceptual one weighted when `gamma` is given)."
+    return {'rec': ('rec', lambda r: r['rec']), 'kl': ('kl_weight x KL', lambda r: r['kl_weight'] * r['kl']),
+            'perceptual': ('perceptual' if gamma is None else 'gamma x perceptual',
+                           lambda r: r['perceptual'] * (gamma or 1)),
+            'total': ('total', lambda r: r['total'])}
+
+# %% ../nbs/04e_runs.ipynb #26aada7f
 def plot_history(history: dict, title: str = '', gamma: float | None = None):
     """Loss terms as the total weighs them (log scale; the perceptual one weighted when `gamma` is given) and held-out
     Y-PSNR against bicubic."""
@@ -62,10 +71,7 @@ def plot_history(history: dict, title: str = '', gamma: float | None = None):
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 3.6))
     steps = [r['step'] for r in history['train']]
     rows = history['train']
-    weighted = {'rec': ('rec', lambda r: r['rec']), 'kl': ('kl_weight x KL', lambda r: r['kl_weight'] * r['kl']),
-                'perceptual': ('perceptual' if gamma is None else 'gamma x perceptual', lambda r: r['perceptual'] * (gamma or 1)),
-                'total': ('total', lambda r: r['total'])}
-    for k, (label, value) in weighted.items():
+    for k, (label, value) in _weighted_terms(gamma).items():
         vals = [value(r) for r in rows]
         if any(v > 0 for v in vals): a.plot(steps, vals, lw=0.8, label=label)
     a.set_yscale('log'); a.set_xlabel('step'); a.legend(fontsize=7)
@@ -79,6 +85,7 @@ def plot_history(history: dict, title: str = '', gamma: float | None = None):
     fig.tight_layout()
     return fig
 
+# %% ../nbs/04e_runs.ipynb #feedb4ce
 def comparison_figure(model, lr: torch.Tensor, hr: torch.Tensor, crop: int = 96):
     "LR | bicubic | SR | HR of the centre crop of one held-out pair."
     import matplotlib.pyplot as plt
@@ -97,6 +104,7 @@ def comparison_figure(model, lr: torch.Tensor, hr: torch.Tensor, crop: int = 96)
     fig.tight_layout()
     return fig
 
+# %% ../nbs/04e_runs.ipynb #32f830a1
 def write_run_files(out, run):
     """history.json, loss_curve.png and comparison.png in the run folder of `run` (a training `Run`), each written
     atomically."""
