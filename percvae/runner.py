@@ -41,6 +41,7 @@ def run_spec(name: str, group: str, label: str | None = None, base: dict | None 
     cfg = make_config({**(base or {}), **settings})
     return dict(name=name, group=group, label=label or name, config=asdict(cfg))
 
+# %% ../nbs/06a_runner.ipynb #09e6f5ec
 def key_settings(config) -> dict:
     """The settings a run's key hashes, as each was declared (lesson 04's `setting`): 'always', 'changed' only where it
     differs from what runs had before it existed (`was`), never 'never'."""
@@ -68,6 +69,7 @@ def _loss_weights_used(cfg) -> str:
     if not loss_settings(cfg).gamma: return 'none (no perceptual term)'
     return f"{cfg.arch} {'RANDOM (seed 0)' if cfg.vgg == 'random' else cfg.vgg}"
 
+# %% ../nbs/06a_runner.ipynb #c7ce0e43
 def _timing(rows: list[dict]) -> tuple[float, float]:
     """Training seconds and the median milliseconds per step from the history's train rows (their `seconds` restart on
     resume)."""
@@ -77,6 +79,7 @@ def _timing(rows: list[dict]) -> tuple[float, float]:
     step_ms = 1000 * sorted(gaps)[len(gaps) // 2] if gaps else float('nan')      # the median: evaluations left out
     return round(train_s, 1), round(step_ms, 1)
 
+# %% ../nbs/06a_runner.ipynb #fb663704
 def _write_record(records, rec: dict) -> dict:
     folder = Path(records) / 'runs'
     folder.mkdir(parents=True, exist_ok=True)
@@ -90,7 +93,8 @@ def load_records(records) -> dict[str, dict]:
         try: r = json.loads(f.read_text())
         except (OSError, ValueError) as e:
             warnings.warn(f"skipping unreadable record {f}: {e}"); continue
-        if r.get('format') == RECORD_FORMAT: out[r['name']] = {**r, 'config': saved_config(r['config'])}   # read as saved
+        if r.get('format') == RECORD_FORMAT:
+            out[r['name']] = {**r, 'config': saved_config(r['config'])}                  # read as saved
     return out
 
 # %% ../nbs/06a_runner.ipynb #128d0227
@@ -107,6 +111,7 @@ def _git(folder: Path, *args) -> str | None:
     except (OSError, subprocess.SubprocessError): return None
     return r.stdout.strip() if r.returncode == 0 else None
 
+# %% ../nbs/06a_runner.ipynb #b5809434
 def code_commit(folder: Path | None = None) -> str:
     """The commit of percvae's source (`folder`: its package folder) from `git rev-parse HEAD`, with '-dirty' where the
     training code has uncommitted changes; 'unknown' outside a git checkout. Never raises."""
@@ -116,6 +121,7 @@ def code_commit(folder: Path | None = None) -> str:
     if not head: return 'unknown'
     return head + ('-dirty' if _git(folder, 'status', '--porcelain', '--', *TRAINING_CODE) else '')
 
+# %% ../nbs/06a_runner.ipynb #8baea73b
 def _code(src: str | None) -> str | None:
     "The AST of `src` without docstrings, as text: the same for sources that differ in comments, layout or docstrings."
     if src is None: return None
@@ -127,6 +133,7 @@ def _code(src: str | None) -> str | None:
             node.body = body[1:] or [ast.Pass()]
     return ast.dump(tree)
 
+# %% ../nbs/06a_runner.ipynb #dc2086ed
 def code_changed(commit: str | None, folder: Path | None = None) -> list[str] | None:
     """The files of `TRAINING_CODE` whose code differs between `commit` and `folder` (the source imported now); None
     where that cannot be told: no commit, 'unknown', '-dirty', or a commit this checkout does not have."""
@@ -139,6 +146,7 @@ def code_changed(commit: str | None, folder: Path | None = None) -> list[str] | 
         if _code(_git(folder, 'show', f'{commit}:./{name}')) != _code(now): changed.append(name)
     return changed
 
+# %% ../nbs/06a_runner.ipynb #e8c3b040
 def check_provenance(recs: list[dict], log=print, folder: Path | None = None) -> dict:
     """Flag reused records `recs`: one warning naming those made with training code that has changed since, one line
     counting those whose code cannot be told. Returns `{'changed': {name: files}, 'unknown': [names]}`."""
@@ -173,6 +181,21 @@ def _resumable(out: Path, key: str, log) -> int | None:
     log(f"{out.name}: the checkpoint in {out} {why}; moved to {stale}")
     return None
 
+# %% ../nbs/06a_runner.ipynb #c77bd932
+def _new_record(spec: dict, cfg, key: str, ruler: str, start, res, valid, benchmarks, yardstick_weights: str) -> dict:
+    """The record of the run `spec` just trained (`res`; resumed at step `start`, or None), measured on `valid` and
+    `benchmarks`."""
+    t = res.history['train']
+    train_s, step_ms = _timing(t)
+    return dict(format=RECORD_FORMAT, name=spec['name'], group=spec['group'], label=spec['label'], key=key,
+                config=asdict(cfg), weights=_loss_weights_used(cfg), yardstick=ruler, train_seconds=train_s,
+                step_ms=step_ms, resumed_from=start or 0,
+                **_machine(pick_device(cfg.device)), commit=code_commit(), created=time.strftime('%Y-%m-%d %H:%M:%S'),
+                metrics=measure(res.model, valid, benchmarks, yardstick_weights),
+                history=dict(eval=res.history['eval'],
+                             train=[r for r in t if r['step'] % 10 == 0 or r['step'] == len(t)]))
+
+# %% ../nbs/06a_runner.ipynb #5206a294
 def run_one(spec: dict, records, work, benchmarks=('Set5', 'Set14'), progress: bool = False, log=print,
             yardstick_weights: str = 'random') -> dict:
     """Train (or resume) and measure one run (feature distance with the yardstick of `yardstick_weights`), save its crop
@@ -185,17 +208,9 @@ def run_one(spec: dict, records, work, benchmarks=('Set5', 'Set14'), progress: b
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')                     # the random-weights warning: the record says so instead
         res = train(cfg, out, resume=start is not None, overwrite=start is None, progress=progress)
-    t = res.history['train']
-    train_s, step_ms = _timing(t)
     # the held-out photos, degraded once for all measurements
     valid = SRPairs(training_data(cfg)[1], cfg.scale, mode=cfg.mode, sigma=cfg.sigma)
-    rec = dict(format=RECORD_FORMAT, name=name, group=spec['group'], label=spec['label'], key=key, config=asdict(cfg),
-               weights=_loss_weights_used(cfg), yardstick=ruler, train_seconds=train_s, step_ms=step_ms,
-               resumed_from=start or 0,
-               **_machine(pick_device(cfg.device)), commit=code_commit(), created=time.strftime('%Y-%m-%d %H:%M:%S'),
-               metrics=measure(res.model, valid, benchmarks, yardstick_weights),
-               history=dict(eval=res.history['eval'],
-                            train=[r for r in t if r['step'] % 10 == 0 or r['step'] == len(t)]))
+    rec = _new_record(spec, cfg, key, ruler, start, res, valid, benchmarks, yardstick_weights)
     save_crops(res.model, valid, Path(records) / 'crops', name)
     return _write_record(records, rec)
 
@@ -208,6 +223,7 @@ def _shared(r: dict, spec: dict, records) -> dict:
     return _write_record(records, {**r, 'name': spec['name'], 'group': spec['group'], 'label': spec['label'],
                                    'same_as': r['name']})
 
+# %% ../nbs/06a_runner.ipynb #4348a42b
 def _trained(spec: dict, key: str, records, work, benchmarks, progress, log, yardstick_weights) -> dict:
     """`run_one`'s record, or a record of the failure if training diverged (so that the grid goes on and the run is not
     retried)."""
@@ -218,24 +234,32 @@ def _trained(spec: dict, key: str, records, work, benchmarks, progress, log, yar
                                            label=spec['label'], key=key, config=spec['config'], failed=str(e),
                                            commit=code_commit()))
 
-def run_grid(specs, records='runs/ablations/records', work='runs/ablations/work', benchmarks=('Set5', 'Set14'),
-             train_missing: bool = True, progress: bool = False, log=print,
-             yardstick_weights: str = 'random') -> list[dict]:
-    """Records of `specs` in order: reused when recorded with the same key, else trained (resuming an interrupted run)
-    unless `train_missing=False`; every one measured with the yardstick of `yardstick_weights`, and a folder holding
-    records of another is refused. Records reused are checked against today's training code (`check_provenance`)."""
+# %% ../nbs/06a_runner.ipynb #9ec39626
+def _usable_records(specs, records, yardstick_weights: str) -> dict:
+    """The records under `records` by name, once the names of `specs` are known to be unique, `yardstick_weights` to
+    name a yardstick, and `records` to hold no run measured with another yardstick."""
     names = [s['name'] for s in specs]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup: raise ValueError(f"run names must be unique; repeated: {dup}")
     if yardstick_weights not in YARDSTICKS:
         raise ValueError(f"yardstick_weights is one of {sorted(YARDSTICKS)}, got {yardstick_weights!r}")
-    have, out, ruler = load_records(records), [], YARDSTICKS[yardstick_weights]
+    have, ruler = load_records(records), YARDSTICKS[yardstick_weights]
     other = sorted({r['yardstick'] for r in have.values() if r.get('yardstick', ruler) != ruler})
     if other:
         raise ValueError(
             f"{records} holds runs measured with another yardstick ({'; '.join(other)}) than this study's ({ruler}): "
             "their feature distances do not compare; give each yardstick a records folder of its own"
         )
+    return have
+
+# %% ../nbs/06a_runner.ipynb #a68959ac
+def run_grid(specs, records='runs/ablations/records', work='runs/ablations/work', benchmarks=('Set5', 'Set14'),
+             train_missing: bool = True, progress: bool = False, log=print,
+             yardstick_weights: str = 'random') -> list[dict]:
+    """Records of `specs` in order: reused when recorded with the same key, else trained (resuming an interrupted run)
+    unless `train_missing=False`; every one measured with the yardstick of `yardstick_weights`, and a folder holding
+    records of another is refused. Records reused are checked against today's training code (`check_provenance`)."""
+    have, out = _usable_records(specs, records, yardstick_weights), []
     by_key, fresh = {r['key']: r for r in have.values()}, set()
     for s in specs:
         key, r = run_key(s['config']), have.get(s['name'])
