@@ -19,11 +19,11 @@ from .runner import key_settings, load_records, run_spec
 
 # %% auto #0
 __all__ = ['ABLATION_BASE', 'ALPHAS', 'GAMMAS', 'FEATURE_CHOICES', 'KL_CHOICES', 'SEEDS', 'SEEDED', 'TRAINED_GAMMAS',
-           'TRAINED_SEEDS', 'LITERATURE_SRCNN', 'TABLE_BEGIN', 'TABLE_END', 'RANDOM_NOTE', 'STUDY_NAMES', 'paper_chain',
+           'TRAINED_SEEDS', 'RANDOM_NOTE', 'STUDY_NAMES', 'LITERATURE_SRCNN', 'TABLE_BEGIN', 'TABLE_END', 'paper_chain',
            'tradeoff_grid', 'feature_runs', 'kl_runs', 'results_runs', 'seed_runs', 'trained_runs', 'all_runs',
-           'one_yardstick', 'over_seeds', 'seed_noise', 'chain_values', 'pareto_front', 'judged', 'results_table',
-           'table_in', 'chain_figure', 'grid_figure', 'crops_figure', 'features_figure', 'kl_figure',
-           'perception_distortion_figure', 'judged_figure', 'grid_explorer']
+           'one_yardstick', 'over_seeds', 'seed_noise', 'chain_values', 'pareto_front', 'judged', 'chain_figure',
+           'grid_figure', 'crops_figure', 'features_figure', 'kl_figure', 'perception_distortion_figure',
+           'judged_figure', 'grid_explorer', 'results_table', 'table_in']
 
 # %% ../nbs/06_ablations.ipynb #62a0bd8b
 ABLATION_BASE = dict(data='samples', scale=2, mode='paper', steps=400, batch_size=8, patch=64, lr=2e-3, channels=32,
@@ -78,7 +78,7 @@ def kl_runs(choices=KL_CHOICES, base: dict | None = None) -> list[dict]:
             for w, n in choices]
 
 def results_runs(scales=(2, 4), modes=('paper', 'bicubic'), gamma: float = 0.8, vgg: str = 'random') -> list[dict]:
-    """The README table: the quick preset at each scale and degradation, pixel loss (gamma 0) and perceptual (VGG16
+    """The results table: the quick preset at each scale and degradation, pixel loss (gamma 0) and perceptual (VGG16
     relu3_3, weights `vgg`)."""
     q = {**PRESETS['quick'], 'vgg': vgg, 'perceptual_norm': 'none'}      # the raw form, as recorded
     return [run_spec(f'quick-x{s}-{m}-{"perceptual" if g else "pixel"}', 'results',
@@ -113,7 +113,8 @@ def trained_runs(gammas=TRAINED_GAMMAS, seeds=TRAINED_SEEDS, base: dict | None =
     b = _base(base)
     lite0 = {**b, 'arch': 'efficientnet_lite0', 'layers': 'block2', 'vgg': 'imagenet', 'perceptual_norm': 'calibrated'}
     return ([run_spec(f'trained-pixel-s{s}', 'trained', 'pixel', b, alpha=1.0, gamma=0.0, seed=s) for s in seeds]
-            + [run_spec(f'trained-lite0-g{g:g}-s{s}', 'trained', f'Lite0, gamma {g:g}', lite0, alpha=1.0, gamma=g, seed=s)
+            + [run_spec(f'trained-lite0-g{g:g}-s{s}', 'trained', f'Lite0, gamma {g:g}', lite0, alpha=1.0, gamma=g,
+                        seed=s)
                for g in gammas for s in seeds])
 
 
@@ -221,8 +222,8 @@ def pareto_front(points) -> list[int]:
 
 # %% ../nbs/06_ablations.ipynb #73ca6791
 def judged(recs: list[dict], folder) -> dict[str, float]:
-    """The judge's distance (`judge_distance`, lesson 06b) of each record's saved crop in `folder` from the HR crop of its
-    scale and degradation, and of bicubic's crop as `'bicubic_x2_paper'` and the like: `{name: distance}`."""
+    """The judge's distance (`judge_distance`, lesson 06b) of each record's saved crop in `folder` from the HR crop of
+    its scale and degradation, and of bicubic's crop as `'bicubic_x2_paper'` and the like: `{name: distance}`."""
     folder, out = Path(folder), {}
     for r in recs:
         tag = f"x{r['config']['scale']}_{r['config']['mode']}"
@@ -233,96 +234,6 @@ def judged(recs: list[dict], folder) -> dict[str, float]:
                 out[name] = judge_distance(load_image(crop)[None], load_image(hr)[None]).item()
     return out
 
-
-# %% ../nbs/06_ablations.ipynb #be0f747f
-LITERATURE_SRCNN = {('Set5', 2): (36.66, 0.9542), ('Set5', 4): (30.48, 0.8628), ('Set14', 2): (32.42, 0.9063),
-                    ('Set14', 4): (27.49, 0.7503)}
-
-_FORMS = {'none': 'raw', 'target': 'target-relative', 'calibrated': 'calibrated'}    # lesson 03's forms, in words
-
-def _minsec(s: float) -> str:
-    return f'{int(s // 60)} min {int(round(s % 60)):02d} s'
-
-def _row(degradation: str, method: str, cells: list[str], t: str) -> str:
-    "One row of the results table: the degradation, the method, its cells and its training time."
-    return f"| {degradation} | {method} | {' | '.join(cells)} | {t} |"
-
-# %% ../nbs/06_ablations.ipynb #a52e36e9
-def _find(recs: list[dict], scale: int, mode: str, perceptual: bool) -> dict | None:
-    "The record at `scale` and `mode`, with the perceptual term or without."
-    return next((r for r in recs if r['config']['scale'] == scale and r['config']['mode'] == mode
-                 and (loss_settings(r['config']).gamma > 0) == perceptual), None)
-
-def _cell(r: dict | None, bench: str, prefix: str = '') -> str:
-    "`bench`'s Y-PSNR / SSIM in the record `r` (`prefix='bicubic_'`: bicubic's), or 'n/a'."
-    m, b = (r or {}).get('metrics', {}), bench.lower()
-    return f"{m[f'{b}_{prefix}psnr']:.2f} / {m[f'{b}_{prefix}ssim']:.4f}" if f'{b}_psnr' in m else 'n/a'
-
-# %% ../nbs/06_ablations.ipynb #a644bdbe
-def _commits(recs: list[dict]) -> str:
-    "The commits the records were made at, in words."
-    have = sorted({r['commit'][:7] + ('-dirty' if r['commit'].endswith('-dirty') else '')
-                   for r in recs if r.get('commit', 'unknown') != 'unknown'})
-    if not have: return 'the records name no commit (they were made before records stored one)'
-    missing = sum(r.get('commit', 'unknown') == 'unknown' for r in recs)
-    return f"made at commit {', '.join(have)}" + (f" ({missing} records name none)" if missing else '')
-
-# %% ../nbs/06_ablations.ipynb #56da5b8f
-def _table_note(recs: list[dict]) -> str:
-    "The sentences under the results table: the runs' budget, machine, torch version, commit and feature network."
-    c = recs[0]['config']
-    machines = sorted({r['machine'] + f", torch {r['torch']}" for r in recs})
-    perceptual = sorted({f"Perceptual rows: gamma {loss_settings(r['config']).gamma:g} "
-                         f"({_FORMS[r['config']['perceptual_norm']]} form) on {r['config']['arch']} {r['config']['layers']}, "
-                         f"weights {r['weights'].split(' ', 1)[1]}"
-                         for r in recs if loss_settings(r['config']).gamma})
-    random = any('RANDOM' in r['weights'] for r in recs)
-    return ("Y-PSNR (dB) / SSIM, border crop = scale, z = 0. Each SR-VAE row is one recorded run "
-            f"(`bench/ablations/runs/quick-*.json`): {c['steps']} steps, batch {c['batch_size']} of {c['patch']} px, "
-            f"{c['channels']} channels x {c['blocks']} blocks, trained on the five bundled photos; training times are "
-            f"wall-clock on {'; '.join(machines)}; {_commits(recs)}. " + '; '.join(perceptual)
-            + (' (no ImageNet weights on this machine).' if random else '.'))
-
-# %% ../nbs/06_ablations.ipynb #adacae97
-def _mode_rows(recs: list[dict], mode: str, name: str, cols: list[tuple[str, int]]) -> list[str]:
-    """The results table's rows for degradation `mode` (shown as `name`) in columns `cols` (benchmark, scale): bicubic,
-    the SR-VAE with the pixel loss, and with the perceptual term, with its training time at each scale."""
-    scales = sorted({s for _, s in cols})
-    lines = [_row(name, 'bicubic (percvae)', [_cell(_find(recs, s, mode, False), b, 'bicubic_') for b, s in cols], '-')]
-    for perc, title in ((False, 'SR-VAE, pixel + KL'), (True, 'SR-VAE, + perceptual (random VGG16)')):
-        runs = {s: _find(recs, s, mode, perc) for s in scales}
-        t = ' / '.join(_minsec(r['train_seconds']) for r in runs.values() if r)
-        lines.append(_row(name, title, [_cell(runs[s], b) for b, s in cols], t))
-    return lines
-
-# %% ../nbs/06_ablations.ipynb #482de749
-def results_table(recs: list[dict]) -> str:
-    """The README's results table (markdown) from the 'results' records; cells are Set5/Set14 Y-PSNR / SSIM, crop =
-    scale; under it, the machine, torch version and commit the records were made with."""
-    recs = [r for r in recs if r['group'] == 'results' and 'metrics' in r]
-    if not recs: return ''
-    scales = sorted({r['config']['scale'] for r in recs})
-    cols = [(b, s) for s in scales for b in ('Set5', 'Set14')]
-    lines = [_row('degradation', 'method', [f'{b} x{s}' for b, s in cols], 'training (each scale)'),
-             '|---' * (len(cols) + 3) + '|']
-    for mode, name in (('bicubic', 'BI'), ('paper', 'paper (blur 1 + bicubic)')):
-        lines += _mode_rows(recs, mode, name, cols)
-    for method, lit in (('bicubic, literature', LITERATURE_BICUBIC),
-                        ('SRCNN (Dong et al. 2014), literature', LITERATURE_SRCNN)):
-        lines.append(_row('BI (MATLAB)', method,
-                          ['{:.2f} / {:.4f}'.format(*lit[(b, s)]) if (b, s) in lit else 'n/a' for b, s in cols], '-'))
-    return '\n'.join(lines + ['', _table_note(recs)])
-
-# %% ../nbs/06_ablations.ipynb #0ea4d731
-# the begin marker's comment runs on to its own -->
-TABLE_BEGIN, TABLE_END = '<!-- results-table', '<!-- /results-table -->'
-
-def table_in(text: str) -> str | None:
-    """The results table between the markers in `text` (the README, or the markdown of the index notebook's cell), or
-    None if there are none."""
-    if TABLE_BEGIN not in text or TABLE_END not in text: return None
-    after = text.split(TABLE_BEGIN, 1)[1].split('-->', 1)[1]
-    return after.split(TABLE_END, 1)[0].strip('\n')
 
 # %% ../nbs/06_ablations.ipynb #ce643af6
 RANDOM_NOTE = 'perceptual terms: RANDOMLY INITIALISED feature networks (no ImageNet weights on this machine)'
@@ -394,6 +305,7 @@ def grid_figure(recs: list[dict]):
     seeds, min-max bars where repeated, the Pareto front of the means), and the mean PSNR over the grid as a heat
     map."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
     st = over_seeds(recs)
     alphas = sorted({s['config']['alpha'] for s in st}); gammas = sorted({s['config']['gamma'] for s in st})
     fig, axs = plt.subplots(1, 3, figsize=(15, 4.6))
@@ -413,11 +325,12 @@ def grid_figure(recs: list[dict]):
                         label=f"min-max over {max(s['n'] for s in rep)} seeds")
         front = pareto_front(pts)
         ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], 'r-', lw=1.2, label='Pareto front (means)')
-        ax.set_xlabel('feature distance to HR (yardstick VGG16 relu3_3)')
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f'{v * 1e5:g}'))     # 9, not 0.00009
+        ax.set_xlabel('feature distance to HR, in units of $10^{-5}$\n(yardstick VGG16 relu3_3)')
         ax.set_ylabel(f"held-out {'Y-PSNR (dB)' if k == 'psnr' else 'SSIM'}")
         b = st[0]['mean']
-        ax.set_title(f"bicubic: {b[f'bicubic_{k}']:.4g}, distance {b['bicubic_feature_distance']:.3g} (off the axes)",
-                     fontsize=8)
+        ax.set_title(f"bicubic: {b[f'bicubic_{k}']:.4g}, distance {b['bicubic_feature_distance'] * 1e5:.3g} "
+                     "(off the axes)", fontsize=8)
     for a in alphas:
         axs[0].scatter([], [], marker='osD^'[alphas.index(a) % 4], color='w', edgecolor='k', label=f'alpha {a:g}')
     axs[0].scatter([], [], color='0.6', label='gamma 0'); axs[0].legend(fontsize=7, ncol=2)
@@ -522,21 +435,28 @@ def kl_figure(recs: list[dict]):
     import matplotlib.pyplot as plt
     import numpy as np
     st = over_seeds(recs)
+    floor = 1e-5                                        # a KL below it is drawn at it: a collapsed channel
     fig, axs = plt.subplots(1, 2, figsize=(14, 4.2))
     for i, s in enumerate(st):
         # runs x channels, largest first
-        kl = np.maximum(np.sort(np.array([r['metrics']['kl_per_channel'] for r in s['runs']]), axis=1)[:, ::-1], 1e-5)
+        kl = np.maximum(np.sort(np.array([r['metrics']['kl_per_channel'] for r in s['runs']]), axis=1)[:, ::-1], floor)
         n = kl.shape[1]; w = 0.8 / n; x = i + w * (np.arange(n) - (n - 1) / 2)
         axs[0].bar(x, kl.mean(0), w, color=plt.get_cmap('tab10')(np.arange(n)))
         if len(kl) > 1:
             axs[0].errorbar(x, kl.mean(0), yerr=np.maximum(0, [kl.mean(0) - kl.min(0), kl.max(0) - kl.mean(0)]),
                             fmt='none', ecolor='k', capsize=2, lw=0.8)
-        axs[0].text(i, kl.max() * 1.6, '/'.join(str(r['metrics']['active_channels']) for r in s['runs']) + ' active',
-                    ha='center', fontsize=8)
-    axs[0].axhline(0.01, color='k', ls='--', lw=1); axs[0].set_yscale('log')
+        dead = '\n(collapsed)' if kl.max() <= floor else ''
+        active = '/'.join(str(r['metrics']['active_channels']) for r in s['runs'])
+        axs[0].text(i, kl.max() * 1.6, f'{active} active{dead}',
+                    ha='center', va='bottom', fontsize=8)
+    axs[0].axhline(0.01, color='k', ls='--', lw=1, label='0.01: a channel above it is active')
+    axs[0].axhline(floor, color='r', ls=':', lw=1.5, label='floor: KL below 1e-5 drawn here = collapsed channel')
+    top = max(0.01, *(max(r['metrics']['kl_per_channel']) for s in st for r in s['runs']))
+    axs[0].set_yscale('log'); axs[0].set_ylim(floor / 2, top * 20)
+    axs[0].legend(fontsize=8, loc='upper right')
     axs[0].set_ylabel('KL per channel (nats / position)')
     axs[0].set_title(
-        'bars: latent channels, largest KL first; dashed: the 0.01 "active" line; active channels per seed', fontsize=9
+        'bars: latent channels, largest KL first (log scale); text: active channels per seed', fontsize=9
     )
     _kl_psnr_panel(axs[1], st)
     for ax in axs:
@@ -657,7 +577,8 @@ def _grid_html(s: dict, on_front: bool) -> str:
 
 # %% ../nbs/06_ablations.ipynb #09b4154d
 def _grid_records(records, folder):
-    "The measured grid runs (group 'tradeoff') among `records` (a folder, dict or list; None: the repository's), their folder."
+    """The measured grid runs (group 'tradeoff') among `records` (a folder, dict or list; None: the repository's),
+    and their folder."""
     if records is None or isinstance(records, (str, os.PathLike)):
         folder = Path(
             records if records is not None else Path(__file__).resolve().parent.parent / 'bench' / 'ablations'
@@ -706,3 +627,94 @@ def grid_explorer(records=None, folder=None):
     a_sl.observe(show, names='value'); g_sl.observe(show, names='value')
     show()
     return box
+
+# %% ../nbs/06_ablations.ipynb #be0f747f
+LITERATURE_SRCNN = {('Set5', 2): (36.66, 0.9542), ('Set5', 4): (30.48, 0.8628), ('Set14', 2): (32.42, 0.9063),
+                    ('Set14', 4): (27.49, 0.7503)}
+
+_FORMS = {'none': 'raw', 'target': 'target-relative', 'calibrated': 'calibrated'}    # lesson 03's forms, in words
+
+def _minsec(s: float) -> str:
+    return f'{int(s // 60)} min {int(round(s % 60)):02d} s'
+
+def _row(degradation: str, method: str, cells: list[str], t: str) -> str:
+    "One row of the results table: the degradation, the method, its cells and its training time."
+    return f"| {degradation} | {method} | {' | '.join(cells)} | {t} |"
+
+# %% ../nbs/06_ablations.ipynb #a52e36e9
+def _find(recs: list[dict], scale: int, mode: str, perceptual: bool) -> dict | None:
+    "The record at `scale` and `mode`, with the perceptual term or without."
+    return next((r for r in recs if r['config']['scale'] == scale and r['config']['mode'] == mode
+                 and (loss_settings(r['config']).gamma > 0) == perceptual), None)
+
+def _cell(r: dict | None, bench: str, prefix: str = '') -> str:
+    "`bench`'s Y-PSNR / SSIM in the record `r` (`prefix='bicubic_'`: bicubic's), or 'n/a'."
+    m, b = (r or {}).get('metrics', {}), bench.lower()
+    return f"{m[f'{b}_{prefix}psnr']:.2f} / {m[f'{b}_{prefix}ssim']:.4f}" if f'{b}_psnr' in m else 'n/a'
+
+# %% ../nbs/06_ablations.ipynb #a644bdbe
+def _commits(recs: list[dict]) -> str:
+    "The commits the records were made at, in words."
+    have = sorted({r['commit'][:7] + ('-dirty' if r['commit'].endswith('-dirty') else '')
+                   for r in recs if r.get('commit', 'unknown') != 'unknown'})
+    if not have: return 'the records name no commit (they were made before records stored one)'
+    missing = sum(r.get('commit', 'unknown') == 'unknown' for r in recs)
+    return f"made at commit {', '.join(have)}" + (f" ({missing} records name none)" if missing else '')
+
+# %% ../nbs/06_ablations.ipynb #56da5b8f
+def _table_note(recs: list[dict]) -> str:
+    "The sentences under the results table: the runs' budget, machine, torch version, commit and feature network."
+    c = recs[0]['config']
+    machines = sorted({r['machine'] + f", torch {r['torch']}" for r in recs})
+    perceptual = sorted({f"Perceptual rows: gamma {loss_settings(r['config']).gamma:g} "
+                         f"({_FORMS[r['config']['perceptual_norm']]} form) on {r['config']['arch']} "
+                         f"{r['config']['layers']}, "
+                         f"weights {r['weights'].split(' ', 1)[1]}"
+                         for r in recs if loss_settings(r['config']).gamma})
+    random = any('RANDOM' in r['weights'] for r in recs)
+    return ("Y-PSNR (dB) / SSIM, border crop = scale, z = 0. Each SR-VAE row is one recorded run "
+            f"(`bench/ablations/runs/quick-*.json`): {c['steps']} steps, batch {c['batch_size']} of {c['patch']} px, "
+            f"{c['channels']} channels x {c['blocks']} blocks, trained on the five bundled photos; training times are "
+            f"wall-clock on {'; '.join(machines)}; {_commits(recs)}. " + '; '.join(perceptual)
+            + (' (no ImageNet weights on this machine).' if random else '.'))
+
+# %% ../nbs/06_ablations.ipynb #adacae97
+def _mode_rows(recs: list[dict], mode: str, name: str, cols: list[tuple[str, int]]) -> list[str]:
+    """The results table's rows for degradation `mode` (shown as `name`) in columns `cols` (benchmark, scale): bicubic,
+    the SR-VAE with the pixel loss, and with the perceptual term, with its training time at each scale."""
+    scales = sorted({s for _, s in cols})
+    lines = [_row(name, 'bicubic (percvae)', [_cell(_find(recs, s, mode, False), b, 'bicubic_') for b, s in cols], '-')]
+    for perc, title in ((False, 'SR-VAE, pixel + KL'), (True, 'SR-VAE, + perceptual (random VGG16)')):
+        runs = {s: _find(recs, s, mode, perc) for s in scales}
+        t = ' / '.join(_minsec(r['train_seconds']) for r in runs.values() if r)
+        lines.append(_row(name, title, [_cell(runs[s], b) for b, s in cols], t))
+    return lines
+
+# %% ../nbs/06_ablations.ipynb #482de749
+def results_table(recs: list[dict]) -> str:
+    """The course's results table (markdown, for nbs/results.md) from the 'results' records; cells are Set5/Set14
+    Y-PSNR / SSIM, crop = scale; under it, the machine, torch version and commit the records were made with."""
+    recs = [r for r in recs if r['group'] == 'results' and 'metrics' in r]
+    if not recs: return ''
+    scales = sorted({r['config']['scale'] for r in recs})
+    cols = [(b, s) for s in scales for b in ('Set5', 'Set14')]
+    lines = [_row('degradation', 'method', [f'{b} x{s}' for b, s in cols], 'training (each scale)'),
+             '|---' * (len(cols) + 3) + '|']
+    for mode, name in (('bicubic', 'BI'), ('paper', 'paper (blur 1 + bicubic)')):
+        lines += _mode_rows(recs, mode, name, cols)
+    for method, lit in (('bicubic, literature', LITERATURE_BICUBIC),
+                        ('SRCNN (Dong et al. 2014), literature', LITERATURE_SRCNN)):
+        lines.append(_row('BI (MATLAB)', method,
+                          ['{:.2f} / {:.4f}'.format(*lit[(b, s)]) if (b, s) in lit else 'n/a' for b, s in cols], '-'))
+    return '\n'.join(lines + ['', _table_note(recs)])
+
+# %% ../nbs/06_ablations.ipynb #0ea4d731
+# the begin marker's comment runs on to its own -->
+TABLE_BEGIN, TABLE_END = '<!-- results-table', '<!-- /results-table -->'
+
+def table_in(text: str) -> str | None:
+    """The results table between the markers in `text` (the results page, nbs/results.md), or None if there are
+    none."""
+    if TABLE_BEGIN not in text or TABLE_END not in text: return None
+    after = text.split(TABLE_BEGIN, 1)[1].split('-->', 1)[1]
+    return after.split(TABLE_END, 1)[0].strip('\n')
