@@ -15,10 +15,11 @@ importable. Then the cell picks the GPU if there is one and fixes the seed. Unde
 and nothing slow happens. The repository URL and the requirements come from settings.ini (the library's, its
 metrics and features extras), so --check fails when they change and the cell does not.
 
---check also holds every notebook to the course's shape: before a lesson's Appendix (a markdown heading that
-begins with "Appendix") no code cell but the set-up cell is longer than 25 lines or 2,000 characters (a step a
-learner can hold: the course aims at 20 lines), no cell holds a control character (a stray \a or \b
-where LaTeX's \alpha or \beta was meant), and no cell speaks of issues: lessons speak of the course only.
+--check also holds every notebook to the course's shape: no code cell before a lesson's Appendix (a markdown heading
+that begins with "Appendix"), and none in a reference notebook (04a_config...), is longer than 25 lines or 2,000
+characters (a step a reader can hold: the course aims at 20 lines; the set-up cell keeps to it too), no cell holds a
+control character (a stray \a or \b where LaTeX's \alpha or \beta was meant), and no cell speaks of issues: lessons
+speak of the course only.
 
     python .ci/lessons.py --check   # CI: the set-up cell first, the shape above, no stored widget state; README links each to Colab
     python .ci/lessons.py --write   # put (or refresh) the cell in every lesson, and refresh it where another notebook opens with it
@@ -54,9 +55,8 @@ def colab_pins() -> list[str]:
 
 def setup_cell() -> str:
     url = settings()['git_url']
-    return f"""{MARK}: in Colab, fetch the course and install only what Colab
-# lacks (its own torch, torchvision, ipywidgets... stay as they are); elsewhere, install percvae if it is
-# missing; then pick the GPU if there is one and fix the seed.
+    return f"""{MARK}: in Colab, fetch the course and install only what
+# Colab lacks (its torch, torchvision, ipywidgets stay); else install percvae if missing; pick the GPU, fix the seed.
 import importlib, importlib.metadata, importlib.util, os, subprocess, sys
 COLAB = 'google.colab' in sys.modules
 pip = [sys.executable, '-m', 'pip', 'install', '-q']
@@ -98,7 +98,7 @@ def colab_url(nb: Path) -> str:
     return f"https://colab.research.google.com/github/{owner_repo}/blob/{s['branch']}/nbs/{nb.name}"
 
 
-MAX_LINES, MAX_CHARS = 25, 2000     # per code cell before a lesson's Appendix, the set-up cell excepted
+MAX_LINES, MAX_CHARS = 25, 2000     # per code cell: a lesson's before its Appendix, a reference notebook's all
 CONTROL = re.compile(r'[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
 ISSUE = re.compile(r'\bissues?\b', re.IGNORECASE)
 # a picture linked from a lesson's markdown by a relative path shows in JupyterLab but not in Colab, which opens the
@@ -112,7 +112,7 @@ def shape_problems(path: Path) -> list[str]:
     for i, c in enumerate(nb.cells):
         if c.cell_type == 'markdown' and re.match(r'\s*#+\s*Appendix', c.source): appendix = True
         n = len(c.source.splitlines())
-        if c.cell_type == 'code' and not appendix and path in lessons() and not c.source.startswith(MARK):
+        if c.cell_type == 'code' and not appendix:
             if n > MAX_LINES: out.append(f'{path.name} cell {i}: {n} lines of code before the Appendix (at most {MAX_LINES})')
             if len(c.source) > MAX_CHARS:
                 out.append(f'{path.name} cell {i}: {len(c.source)} characters of code before the Appendix (at most {MAX_CHARS})')

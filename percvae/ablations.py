@@ -471,7 +471,7 @@ def kl_figure(recs: list[dict]):
 # %% ../nbs/06_ablations.ipynb #a1c5e7d8
 STUDY_NAMES = {'chain': 'the chain (SR-VAE steps)', 'tradeoff': 'alpha/gamma grid',
                'features': 'feature choice (alpha 1, gamma 3)',
-               'kl': 'KL weight (pixel loss)', 'results': "README's runs (quick preset: longer, wider)",
+               'kl': 'KL weight (pixel loss)', 'results': "the results table's runs (quick preset: longer, wider)",
                'trained': 'trained features (Lite0, calibrated)'}
 
 # %% ../nbs/06_ablations.ipynb #b23ee495
