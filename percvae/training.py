@@ -5,8 +5,8 @@
 # %% auto #0
 __all__ = ['TERMS', 'build_model', 'build_loss', 'training_data', 'step_seed', 'BatchStream', 'pick_device', 'amp_dtype',
            'perceptual_bf16', 'Run', 'setup', 'train_step', 'TrainingDiverged', 'read_losses', 'evaluate_model',
-           'TrainResult', 'train', 'Callback', 'fit', 'LogLosses', 'Evaluate', 'Checkpoint', 'Progress',
-           'run_callbacks', 'StopOnSignal']
+           'TrainResult', 'train', 'Callback', 'fit', 'LogLosses', 'Evaluate', 'Checkpoint', 'run_callbacks',
+           'Progress', 'StopOnSignal']
 
 # %% ../nbs/04_training.ipynb #efb528cd
 import math
@@ -251,15 +251,6 @@ def train(config=None, out=None, resume: bool = False, overwrite: bool = False, 
 
 
 # %% ../nbs/04_training.ipynb #9d5b2c28
-def _opening(cfg: TrainConfig, preset, device, out, ck) -> str:
-    "The line `train` opens with: what is trained, on what, where."
-    where = f"run folder {out}" if out is not None else "no run folder"
-    start = f", resuming at step {ck['step']}" if ck is not None else ''
-    lc = loss_settings(cfg)
-    term = f" ({lc.perceptual_norm}, {cfg.arch} {cfg.layers}, {cfg.vgg} weights)" if lc.gamma else ''
-    return (f"training {preset or 'a custom config'}: x{cfg.scale} {cfg.mode}, data {cfg.data}, "
-            f"{cfg.steps} steps, gamma {lc.gamma:g}{term}, device {device}{start}; {where}")
-
 def _fit_and_draw(run: Run, folder, end: int, progress: bool, callbacks):
     "`fit` with the loop's own callbacks and `callbacks`; then (also when interrupted) the run's files into `folder`."
     try: fit(run, end, run_callbacks(run, folder, end, progress) + list(callbacks))
@@ -296,26 +287,6 @@ def fit(run: Run, end: int, callbacks: list):
     finally:
         for cb in reversed(cbs): cb.after_fit(run)
 
-
-# %% ../nbs/04_training.ipynb #96069565
-def _usable(model: nn.Module, pairs: SRPairs) -> bool:
-    "Whether the model's output on a small held-out crop is finite: weights can be finite and still too large to use."
-    _, lr, _ = pairs.named_pairs()[0]
-    with evaluating(model), torch.no_grad(): return bool(torch.isfinite(model.upscale(lr[:, :16, :16])).all())
-
-def _checkpoint(run: Run, folder, step: int):
-    """Write the checkpoint of `step`, unless the model has become unusable: then it is a divergence, and the last good
-    checkpoint stays."""
-    if _usable(run.model, run.valid):
-        try: return folder.save(run, step)
-        except CheckpointError: pass                               # non-finite weights
-    raise TrainingDiverged(f"the model's output is no longer finite at step {step}; {_last_good(folder)}. "
-                           "Try a lower learning rate (lr) or gradient clipping (grad_clip).")
-
-def _last_good(folder) -> str:
-    "Where the last good checkpoint of this run is, or that there is none."
-    if folder is None or folder.saved_step is None: return "this run wrote no checkpoint"
-    return f"the last good checkpoint is {folder.checkpoint} (step {folder.saved_step})"
 
 # %% ../nbs/04_training.ipynb #a3a4c766
 class LogLosses(Callback):
@@ -366,6 +337,59 @@ class Checkpoint(Callback):
             run.read_losses(); _checkpoint(run, self.folder, done); self.last = time.time()
 
 
+# %% ../nbs/04_training.ipynb #62502a6b
+def run_callbacks(run: Run, folder, end: int, progress: bool) -> list:
+    """The loop's own callbacks for `run`: logging, evaluation, checkpoints (with a folder), a clean stop on a signal,
+    and a progress bar."""
+    cfg = run.cfg
+    cbs = [LogLosses(cfg.log_every, folder), Evaluate(cfg.eval_every), StopOnSignal(folder)]
+    if folder is not None: cbs.append(Checkpoint(folder, cfg.checkpoint_every, cfg.checkpoint_minutes, end))
+    return cbs + ([Progress(run.start, end)] if progress else [])
+
+
+# %% ../nbs/04_training.ipynb #04bfc2d6
+def _wrap(model: nn.Module, loss_fn: nn.Module, cfg: TrainConfig, device, world: int) -> nn.Module:
+    """What the step calls: `model`, in `DistributedDataParallel` when `world` > 1 process trains (Appendix B), and
+    compiled when `cfg.compile` (the feature network too)."""
+    ids = [device.index] if device.type == 'cuda' else None
+    net = nn.parallel.DistributedDataParallel(model, device_ids=ids) if world > 1 else model
+    if cfg.compile:
+        net = torch.compile(net)
+        if loss_fn.perceptual is not None: loss_fn.perceptual.extractor = torch.compile(loss_fn.perceptual.extractor)
+    return net
+
+
+# %% ../nbs/04_training.ipynb #e91dc8be
+def _opening(cfg: TrainConfig, preset, device, out, ck) -> str:
+    "The line `train` opens with: what is trained, on what, where."
+    where = f"run folder {out}" if out is not None else "no run folder"
+    start = f", resuming at step {ck['step']}" if ck is not None else ''
+    lc = loss_settings(cfg)
+    term = f" ({lc.perceptual_norm}, {cfg.arch} {cfg.layers}, {cfg.vgg} weights)" if lc.gamma else ''
+    return (f"training {preset or 'a custom config'}: x{cfg.scale} {cfg.mode}, data {cfg.data}, "
+            f"{cfg.steps} steps, gamma {lc.gamma:g}{term}, device {device}{start}; {where}")
+
+
+# %% ../nbs/04_training.ipynb #96069565
+def _usable(model: nn.Module, pairs: SRPairs) -> bool:
+    "Whether the model's output on a small held-out crop is finite: weights can be finite and still too large to use."
+    _, lr, _ = pairs.named_pairs()[0]
+    with evaluating(model), torch.no_grad(): return bool(torch.isfinite(model.upscale(lr[:, :16, :16])).all())
+
+def _checkpoint(run: Run, folder, step: int):
+    """Write the checkpoint of `step`, unless the model has become unusable: then it is a divergence, and the last good
+    checkpoint stays."""
+    if _usable(run.model, run.valid):
+        try: return folder.save(run, step)
+        except CheckpointError: pass                               # non-finite weights
+    raise TrainingDiverged(f"the model's output is no longer finite at step {step}; {_last_good(folder)}. "
+                           "Try a lower learning rate (lr) or gradient clipping (grad_clip).")
+
+def _last_good(folder) -> str:
+    "Where the last good checkpoint of this run is, or that there is none."
+    if folder is None or folder.saved_step is None: return "this run wrote no checkpoint"
+    return f"the last good checkpoint is {folder.checkpoint} (step {folder.saved_step})"
+
 # %% ../nbs/04_training.ipynb #bc63d0cb
 class Progress(Callback):
     "A progress bar over steps `start` .. `end` with the latest loss terms, and a line at each evaluation."
@@ -387,16 +411,6 @@ class Progress(Callback):
     def after_fit(self, run): self.bar.close()
 
 
-# %% ../nbs/04_training.ipynb #62502a6b
-def run_callbacks(run: Run, folder, end: int, progress: bool) -> list:
-    """The loop's own callbacks for `run`: logging, evaluation, checkpoints (with a folder), a clean stop on a signal,
-    and a progress bar."""
-    cfg = run.cfg
-    cbs = [LogLosses(cfg.log_every, folder), Evaluate(cfg.eval_every), StopOnSignal(folder)]
-    if folder is not None: cbs.append(Checkpoint(folder, cfg.checkpoint_every, cfg.checkpoint_minutes, end))
-    return cbs + ([Progress(run.start, end)] if progress else [])
-
-
 # %% ../nbs/04_training.ipynb #09f02b09
 class StopOnSignal(Callback):
     """Ctrl-C or SIGTERM stops the loop after the step in flight: a checkpoint (with a folder), an evaluation there,
@@ -411,15 +425,3 @@ class StopOnSignal(Callback):
         if run.rank == 0 and (not run.history['eval'] or run.history['eval'][-1]['step'] != done): _evaluate(run, done)
         raise TrainingInterrupted(self.stop.signum, done, path)
     def after_fit(self, run): self.stop.__exit__(None, None, None)
-
-# %% ../nbs/04_training.ipynb #04bfc2d6
-def _wrap(model: nn.Module, loss_fn: nn.Module, cfg: TrainConfig, device, world: int) -> nn.Module:
-    """What the step calls: `model`, in `DistributedDataParallel` when `world` > 1 process trains (Appendix B), and
-    compiled when `cfg.compile` (the feature network too)."""
-    ids = [device.index] if device.type == 'cuda' else None
-    net = nn.parallel.DistributedDataParallel(model, device_ids=ids) if world > 1 else model
-    if cfg.compile:
-        net = torch.compile(net)
-        if loss_fn.perceptual is not None: loss_fn.perceptual.extractor = torch.compile(loss_fn.perceptual.extractor)
-    return net
-
