@@ -162,6 +162,16 @@ def forward(self: SRVAE, lr: torch.Tensor, hr: torch.Tensor | None = None):
     z = reparameterize(mu, logvar) if self.training else mu
     return self.decode(lr, f, z), mu, logvar
 
+# %% ../nbs/01_vae.ipynb #3729832f
+@patch
+def _prior(self: SRVAE, lr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    "Mean and log-variance of the prior that `sample` draws z from, one value per latent position of `lr` `[B,3,h,w]`."
+    if self.encoder_input == 'lr':      # no HR-aware encoder: the model's own q(z | LR) plays the prior
+        _, mu, logvar = self.encode(lr)
+        return mu, logvar
+    mu = lr.new_zeros(lr.shape[0], self.latent_channels, lr.shape[2], lr.shape[3])
+    return mu, torch.zeros_like(mu)                 # N(0, I)
+
 # %% ../nbs/01_vae.ipynb #57f3b523
 @patch
 @torch.no_grad()
@@ -174,10 +184,7 @@ def sample(self: SRVAE, lr: torch.Tensor, n: int = 1, temperature: float = 1.0, 
     lr = lr[None] if single else lr
     self._check(lr)
     f = self.features(lr)
-    if self.encoder_input == 'lr':      # no HR-aware encoder: the model's own q(z | LR) plays the prior
-        _, mu, logvar = self.encode(lr)
-    else:
-        mu = lr.new_zeros(lr.shape[0], self.latent_channels, lr.shape[2], lr.shape[3]); logvar = torch.zeros_like(mu)
+    mu, logvar = self._prior(lr)
     if shift is not None: mu = mu + shift.to(mu).view(1, -1, 1, 1)
     outs = []
     for _ in range(n):
@@ -371,8 +378,9 @@ def latent_view(model: SRVAE, lr: torch.Tensor, temperature: float = 1.0, coords
     for j in range(n):
         axes[j].imshow(samples[j].permute(1, 2, 0).cpu())
         axes[j].set_title(f'sample {j}', fontsize=8); axes[j].axis('off')
-    axes[n].imshow(spread.cpu(), cmap='magma')
+    im = axes[n].imshow(spread.cpu(), cmap='magma')
     axes[n].set_title(f'spread (mean {spread.mean():.4f})', fontsize=8); axes[n].axis('off')
+    fig.colorbar(im, ax=axes[n], fraction=0.046, pad=0.03).ax.tick_params(labelsize=6)
     if projections is not None:
         ax = axes[n + 1]
         ax.scatter(projections[:, 0].cpu(),
@@ -382,6 +390,8 @@ def latent_view(model: SRVAE, lr: torch.Tensor, temperature: float = 1.0, coords
         s = list(stds) if stds is not None else [1.0, 1.0]
         ax.scatter([c[0] * s[0]], [c[1] * (s[1] if len(s) > 1 else 1.0)], c='r', marker='x', s=60)
         ax.set_title('patch means: PC1 vs PC2', fontsize=8); ax.tick_params(labelsize=6)
+        ax.set_xlabel('PC1 of the patch means of mu', fontsize=7)
+        ax.set_ylabel('PC2 of the patch means of mu', fontsize=7)
     fig.suptitle(f'T = {temperature:.2f}, shift along PCs = {[round(float(c), 2) for c in coords]}', fontsize=9)
     fig.tight_layout()
     return fig, dict(samples=samples, spread=spread, shift=shift)
