@@ -21,7 +21,7 @@ from .runner import key_settings, load_records, run_spec
 __all__ = ['ABLATION_BASE', 'ALPHAS', 'GAMMAS', 'FEATURE_CHOICES', 'KL_CHOICES', 'SEEDS', 'SEEDED', 'TRAINED_GAMMAS',
            'TRAINED_SEEDS', 'RANDOM_NOTE', 'STUDY_NAMES', 'LITERATURE_SRCNN', 'TABLE_BEGIN', 'TABLE_END', 'paper_chain',
            'tradeoff_grid', 'feature_runs', 'kl_runs', 'results_runs', 'seed_runs', 'trained_runs', 'all_runs',
-           'one_yardstick', 'over_seeds', 'seed_noise', 'chain_values', 'pareto_front', 'judged', 'chain_figure',
+           'seed_noise', 'chain_values', 'pareto_front', 'judged', 'one_yardstick', 'over_seeds', 'chain_figure',
            'grid_figure', 'crops_figure', 'features_figure', 'kl_figure', 'perception_distortion_figure',
            'judged_figure', 'grid_explorer', 'results_table', 'table_in']
 
@@ -133,6 +133,52 @@ def all_runs(vgg: str = 'random') -> list[dict]:
         + trained_runs(base=b)
     )
 
+# %% ../nbs/06_ablations.ipynb #f67abf1a
+def seed_noise(stats: list[dict], k: str = 'psnr') -> dict:
+    """The seed noise of metric `k` over the groups of `stats` run at more than one seed: how many groups and runs, the
+    pooled standard deviation `sd`, and the widest min-max `range` with the `widest` group's label."""
+    rep = [s for s in stats if s['n'] > 1]
+    if not rep: return dict(groups=0, runs=0, sd=math.nan, range=math.nan, widest=None)
+    sd = math.sqrt(sum((s['n'] - 1) * s['std'][k] ** 2 for s in rep) / sum(s['n'] - 1 for s in rep))
+    w = max(rep, key=lambda s: s['hi'][k] - s['lo'][k])
+    return dict(groups=len(rep), runs=sum(s['n'] for s in rep), sd=sd, range=w['hi'][k] - w['lo'][k], widest=w['label'])
+
+# %% ../nbs/06_ablations.ipynb #87f4612f
+def chain_values(recs: list[dict]) -> list[tuple[str, float, float, float, int]]:
+    """(label, mean, min, max, seeds) in dB for the chain's bars, over each run's seeds: the first run by the paper's
+    metric, then every run by held-out Y-PSNR."""
+    st = over_seeds(recs)
+    if not st: return []
+    bar = lambda label, s, k: (label, s['mean'][k], s['lo'][k], s['hi'][k], s['n'])
+    return [bar('as published\n(paper metric)', st[0], 'paper_metric'),
+            bar('fix the metric\n(Y-PSNR vs HR)', st[0], 'psnr')] + \
+           [bar(s['label'].replace(' (', '\n('), s, 'psnr') for s in st[1:]]
+
+# %% ../nbs/06_ablations.ipynb #77dbb73e
+def pareto_front(points) -> list[int]:
+    """Indices of the points `(cost, gain)` not dominated by another (lower or equal cost and higher or equal gain, one
+    strictly), by cost."""
+    idx = []
+    for i, (c, g) in enumerate(points):
+        if not any((c2 <= c and g2 >= g) and (c2 < c or g2 > g) for j, (c2, g2) in enumerate(points) if j != i):
+            idx.append(i)
+    return sorted(idx, key=lambda i: points[i][0])
+
+# %% ../nbs/06_ablations.ipynb #73ca6791
+def judged(recs: list[dict], folder) -> dict[str, float]:
+    """The judge's distance (`judge_distance`, lesson 06b) of each record's saved crop in `folder` from the HR crop of
+    its scale and degradation, and of bicubic's crop as `'bicubic_x2_paper'` and the like: `{name: distance}`."""
+    folder, out = Path(folder), {}
+    for r in recs:
+        tag = f"x{r['config']['scale']}_{r['config']['mode']}"
+        hr = folder / f'hr_{tag}.png'
+        for name in (r['name'], f'bicubic_{tag}'):
+            crop = folder / f'{name}.png'
+            if name not in out and crop.is_file() and hr.is_file():
+                out[name] = judge_distance(load_image(crop)[None], load_image(hr)[None]).item()
+    return out
+
+
 # %% ../nbs/06_ablations.ipynb #685d2036
 def one_yardstick(recs) -> str | None:
     """The yardstick every record of `recs` with metrics was measured with (None if none has metrics); a `ValueError` if
@@ -181,16 +227,6 @@ def over_seeds(recs: list[dict]) -> list[dict]:
     one_yardstick(recs)  # feature distances of two yardsticks are never averaged or drawn together
     return [_setting(runs) for runs in _by_setting(recs)]
 
-# %% ../nbs/06_ablations.ipynb #f67abf1a
-def seed_noise(stats: list[dict], k: str = 'psnr') -> dict:
-    """The seed noise of metric `k` over the groups of `stats` run at more than one seed: how many groups and runs, the
-    pooled standard deviation `sd`, and the widest min-max `range` with the `widest` group's label."""
-    rep = [s for s in stats if s['n'] > 1]
-    if not rep: return dict(groups=0, runs=0, sd=math.nan, range=math.nan, widest=None)
-    sd = math.sqrt(sum((s['n'] - 1) * s['std'][k] ** 2 for s in rep) / sum(s['n'] - 1 for s in rep))
-    w = max(rep, key=lambda s: s['hi'][k] - s['lo'][k])
-    return dict(groups=len(rep), runs=sum(s['n'] for s in rep), sd=sd, range=w['hi'][k] - w['lo'][k], widest=w['label'])
-
 # %% ../nbs/06_ablations.ipynb #8255d268
 def _bar(stats: list[dict], k: str):
     "The means of `k` and their distances down to the min and up to the max, as matplotlib's `xerr`/`yerr` want them."
@@ -198,42 +234,6 @@ def _bar(stats: list[dict], k: str):
     # never below 0 by rounding
     return m, [[max(0.0, x - s['lo'][k]) for x, s in zip(m, stats)],
                [max(0.0, s['hi'][k] - x) for x, s in zip(m, stats)]]
-
-# %% ../nbs/06_ablations.ipynb #87f4612f
-def chain_values(recs: list[dict]) -> list[tuple[str, float, float, float, int]]:
-    """(label, mean, min, max, seeds) in dB for the chain's bars, over each run's seeds: the first run by the paper's
-    metric, then every run by held-out Y-PSNR."""
-    st = over_seeds(recs)
-    if not st: return []
-    bar = lambda label, s, k: (label, s['mean'][k], s['lo'][k], s['hi'][k], s['n'])
-    return [bar('as published\n(paper metric)', st[0], 'paper_metric'),
-            bar('fix the metric\n(Y-PSNR vs HR)', st[0], 'psnr')] + \
-           [bar(s['label'].replace(' (', '\n('), s, 'psnr') for s in st[1:]]
-
-# %% ../nbs/06_ablations.ipynb #77dbb73e
-def pareto_front(points) -> list[int]:
-    """Indices of the points `(cost, gain)` not dominated by another (lower or equal cost and higher or equal gain, one
-    strictly), by cost."""
-    idx = []
-    for i, (c, g) in enumerate(points):
-        if not any((c2 <= c and g2 >= g) and (c2 < c or g2 > g) for j, (c2, g2) in enumerate(points) if j != i):
-            idx.append(i)
-    return sorted(idx, key=lambda i: points[i][0])
-
-# %% ../nbs/06_ablations.ipynb #73ca6791
-def judged(recs: list[dict], folder) -> dict[str, float]:
-    """The judge's distance (`judge_distance`, lesson 06b) of each record's saved crop in `folder` from the HR crop of
-    its scale and degradation, and of bicubic's crop as `'bicubic_x2_paper'` and the like: `{name: distance}`."""
-    folder, out = Path(folder), {}
-    for r in recs:
-        tag = f"x{r['config']['scale']}_{r['config']['mode']}"
-        hr = folder / f'hr_{tag}.png'
-        for name in (r['name'], f'bicubic_{tag}'):
-            crop = folder / f'{name}.png'
-            if name not in out and crop.is_file() and hr.is_file():
-                out[name] = judge_distance(load_image(crop)[None], load_image(hr)[None]).item()
-    return out
-
 
 # %% ../nbs/06_ablations.ipynb #ce643af6
 RANDOM_NOTE = 'perceptual terms: RANDOMLY INITIALISED feature networks (no ImageNet weights on this machine)'
@@ -389,13 +389,13 @@ def _feature_panel(ax, st: list, k: str, title: str, ref, first):
 # %% ../nbs/06_ablations.ipynb #86b418a9
 def features_figure(recs: list[dict], reference: list[dict] | None = None):
     """Held-out Y-PSNR and feature distance (yardstick; mean over seeds, min-max bars where repeated) and ms per step
-    (median over seeds: timed on a shared machine) for each feature choice; dotted: the mean of the `reference` runs
-    (e.g. pixel loss only)."""
+    (the fastest seed's: timed on a shared machine, too noisy for a median) for each feature choice; dotted: the mean
+    of the `reference` runs (e.g. pixel loss only)."""
     import matplotlib.pyplot as plt
     st, ref = over_seeds(recs), (over_seeds(reference)[0] if reference else None)
-    first = lambda s, k: s['mean'][k] if k != 'step_ms' else statistics.median(r['step_ms'] for r in s['runs'])
+    first = lambda s, k: s['mean'][k] if k != 'step_ms' else min(r['step_ms'] for r in s['runs'])
     cols = [('psnr', 'held-out Y-PSNR (dB)'), ('feature_distance', 'feature distance (yardstick)'),
-            ('step_ms', 'ms per training step (median over seeds; shared machine)')]
+            ('step_ms', f"ms per training step (fastest of {max(s['n'] for s in st)} seeds, shared CPU)")]
     fig, axs = plt.subplots(1, 3, figsize=(14, 0.45 * len(st) + 1.8), sharey=True)
     for ax, (k, t) in zip(axs, cols): _feature_panel(ax, st, k, t, ref, first)
     axs[0].set_yticks(range(len(st)), [s['label'] + (f" ({s['n']} seeds)" if s['n'] > 1 else '') for s in st],
@@ -476,6 +476,13 @@ STUDY_NAMES = {'chain': 'the chain (SR-VAE steps)', 'tradeoff': 'alpha/gamma gri
                'trained': 'trained features (Lite0, calibrated)'}
 
 # %% ../nbs/06_ablations.ipynb #b23ee495
+def _n(k: int, noun: str) -> str: return f"{k} {noun}{'' if k == 1 else 's'}"
+
+def _short(yardstick: str) -> str:
+    "A yardstick's name in a few words: 'VGG16 relu3_3, RANDOM weights (seed 0)' -> 'random VGG16 relu3_3'."
+    net, _, w = yardstick.partition(', ')
+    return f"{w.split()[0].lower()} {net}" if w else net
+
 def _pd_panel(ax, st: list[dict], labels: bool):
     """Every setting of `st` at its means by study, min-max bars where repeated, the Pareto front of the means (labelled
     if `labels`)."""
@@ -484,20 +491,24 @@ def _pd_panel(ax, st: list[dict], labels: bool):
         gs = [s for s in st if s['group'] == g]
         ax.scatter([s['mean']['feature_distance'] for s in gs], [s['mean']['psnr'] for s in gs], marker='osD^vP'[i % 6],
                    s=45, edgecolor='k', lw=0.5,
-                   zorder=3, color=plt.get_cmap('tab10')(i), label=f"{STUDY_NAMES.get(g, g)}: {len(gs)} settings")
+                   zorder=3, color=plt.get_cmap('tab10')(i), label=f"{STUDY_NAMES.get(g, g)}: {_n(len(gs), 'setting')}")
     rep = [s for s in st if s['n'] > 1]
     if rep:
         (x, xe), (y, ye) = _bar(rep, 'feature_distance'), _bar(rep, 'psnr')
         ax.errorbar(x, y, xerr=xe, yerr=ye, fmt='none', ecolor='0.3', lw=0.9, capsize=2.5, zorder=2,
-                    label=f"min-max over {max(s['n'] for s in rep)} seeds ({len(rep)} settings)")
+                    label=f"min-max over {max(s['n'] for s in rep)} seeds ({_n(len(rep), 'setting')})")
     pts = [(s['mean']['feature_distance'], s['mean']['psnr']) for s in st]
     front = pareto_front(pts)
-    ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], 'r-', lw=1.2, zorder=1,
-            label='Pareto front (means)')
+    if len(front) > 1:
+        ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], 'r-', lw=1.2, zorder=1, label='Pareto front (means)')
+    else:                                               # a front of one point is no line: ring it instead
+        ax.scatter(*pts[front[0]], s=200, facecolor='none', edgecolor='r', lw=1.5, zorder=4,
+                   label='Pareto front of the means: one setting')
     for k, i in enumerate(front if labels else []):
         ax.annotate(st[i]['label'], pts[i], textcoords='offset points', xytext=(8, 10 - 14 * (k % 2)), fontsize=7.5,
                     color='r')
-    ax.set_xlabel(f"feature distance to HR, lower is closer ({st[0]['runs'][0]['yardstick']})", fontsize=8)
+    ax.set_xlabel(f"feature distance to HR ({_short(st[0]['runs'][0]['yardstick'])}), not perceptual quality\n"
+                  "lower is closer", fontsize=8)
     ax.set_ylabel('held-out Y-PSNR (dB), higher is less distortion')
     ax.ticklabel_format(axis='x', style='sci', scilimits=(0, 0))
 
@@ -519,11 +530,12 @@ def perception_distortion_figure(recs: list[dict], scale: int = 2, mode: str = '
     b = st[0]['mean']
     axs[0].scatter([b['bicubic_feature_distance']], [b['bicubic_psnr']], marker='*', s=220, color='k', zorder=3,
                    label=f"bicubic ({b['bicubic_psnr']:.2f} dB)")
-    axs[0].legend(fontsize=7.5, loc='lower left'); axs[0].set_title(f'all {len(st)} settings and bicubic', fontsize=9)
-    axs[1].set_title(f'the {len(near)} settings within {zoom_db:g} dB of the best, their Pareto front named',
+    axs[0].legend(fontsize=7.5, loc='lower left'); axs[0].set_title(f'all {_n(len(st), "setting")} and bicubic', fontsize=9)
+    axs[1].set_title(f'the {_n(len(near), "setting")} within {zoom_db:g} dB of the best, their Pareto front named',
                      fontsize=9)
     fig.suptitle(
-        "Perception (here a feature distance; LPIPS needs downloaded weights) against distortion, every SR-VAE at "
+        "A feature distance to HR (standing in for perception, which LPIPS would need downloaded weights for) against "
+        "distortion, every SR-VAE at "
         f"x{scale} {mode} degradation\n"
         f"{_weights_note(recs)}",
         fontsize=9,
@@ -532,27 +544,45 @@ def perception_distortion_figure(recs: list[dict], scale: int = 2, mode: str = '
     return fig
 
 # %% ../nbs/06_ablations.ipynb #7dbec51e
-def judged_figure(recs: list[dict], dists: dict, study: str = 'trained'):
-    """Held-out Y-PSNR against the judge's distance on the crop for every SR-VAE at x2 paper degradation with a crop,
-    the `study` group's runs drawn one per seed, and bicubic."""
+def _judged_panel(ax, rs: list[dict], dists: dict, study: str, seeds: bool):
+    """Every run of `rs` but the `study` group's in grey; each `study` setting at its means with min-max bars (its seeds
+    as small hollow points if `seeds`)."""
     import matplotlib.pyplot as plt
-    rs = [r for r in recs if r['name'] in dists and r['config']['model'] == 'srvae' and r['config']['scale'] == 2
-          and r['config']['mode'] == 'paper']
-    fig, ax = plt.subplots(figsize=(8, 5.5))
     rest = [r for r in rs if r['group'] != study]
     ax.scatter([dists[r['name']] for r in rest], [r['metrics']['psnr'] for r in rest], s=18, color='0.75',
                label=f'every other run ({len(rest)})')
     for i, label in enumerate(dict.fromkeys(r['label'] for r in rs if r['group'] == study)):
         g = [r for r in rs if r['group'] == study and r['label'] == label]
-        ax.scatter([dists[r['name']] for r in g], [r['metrics']['psnr'] for r in g], s=60, marker='oD'[i % 2],
-                   edgecolor='k', color=plt.get_cmap('tab10')(i), label=f'{label}: {len(g)} seeds', zorder=3)
+        x, y = [dists[r['name']] for r in g], [r['metrics']['psnr'] for r in g]
+        mx, my, c = sum(x) / len(x), sum(y) / len(y), plt.get_cmap('tab10')(i)
+        ax.errorbar([mx], [my], xerr=[[mx - min(x)], [max(x) - mx]], yerr=[[my - min(y)], [max(y) - my]], zorder=3 + i,
+                    fmt='oD'[i % 2], ms=9, mfc=c if i == 0 else 'none', mec=c if i else 'k', mew=1.6, ecolor=c, capsize=4,
+                    lw=1.4, label=f'{label}: mean of {_n(len(g), "seed")}, bars min-max')
+        if seeds: ax.scatter(x, y, s=22, marker='oD'[i % 2], facecolor='none', edgecolor=c, lw=1, zorder=5,
+                             label=f'{label}: each seed')
+
+def judged_figure(recs: list[dict], dists: dict, study: str = 'trained'):
+    """Held-out Y-PSNR against the judge's distance on the crop for every SR-VAE at x2 paper degradation with a crop,
+    the `study` group's settings at their means over seeds with min-max bars, and bicubic; right: the study zoomed."""
+    import matplotlib.pyplot as plt
+    rs = [r for r in recs if r['name'] in dists and r['config']['model'] == 'srvae' and r['config']['scale'] == 2
+          and r['config']['mode'] == 'paper']
+    fig, axs = plt.subplots(1, 2, figsize=(14, 5.5))
+    for ax, seeds in zip(axs, (False, True)): _judged_panel(ax, rs, dists, study, seeds)
     if 'bicubic_x2_paper' in dists and rs:
-        ax.scatter([dists['bicubic_x2_paper']], [rs[0]['metrics']['bicubic_psnr']], marker='*', s=220, color='k',
-                   label='bicubic', zorder=3)
-    ax.set_xlabel(f'judge distance to HR on the 128 px crop, lower is closer\n({JUDGE_NAME})', fontsize=8)
-    ax.set_ylabel('held-out Y-PSNR (dB)'); ax.legend(fontsize=8)
-    ax.set_title('x2, paper degradation; the study: pixel against ImageNet Lite0 block2 (calibrated), 400 steps',
-                 fontsize=9)
+        axs[0].scatter([dists['bicubic_x2_paper']], [rs[0]['metrics']['bicubic_psnr']], marker='*', s=220, color='k',
+                       label='bicubic', zorder=3)
+    own = [r for r in rs if r['group'] == study]
+    if own:                                                   # the zoom: the study's runs with a margin
+        x, y = [dists[r['name']] for r in own], [r['metrics']['psnr'] for r in own]
+        dx, dy = max(max(x) - min(x), 1e-3), max(max(y) - min(y), 0.02)
+        axs[1].set_xlim(min(x) - dx, max(x) + dx); axs[1].set_ylim(min(y) - dy, max(y) + dy)
+    for ax in axs:
+        ax.set_xlabel(f'judge distance to HR on the 128 px crop, lower is closer\n({JUDGE_NAME})', fontsize=8)
+        ax.set_ylabel('held-out Y-PSNR (dB)'); ax.legend(fontsize=7.5)
+    axs[0].set_title('x2, paper degradation, 400 steps: every run with a crop', fontsize=9)
+    axs[1].set_title('zoomed on the study: pixel against ImageNet Lite0 block2 (calibrated)', fontsize=9)
+    fig.tight_layout()
     return fig
 
 
