@@ -23,7 +23,8 @@ __all__ = ['ABLATION_BASE', 'ALPHAS', 'GAMMAS', 'FEATURE_CHOICES', 'KL_CHOICES',
            'tradeoff_grid', 'feature_runs', 'kl_runs', 'results_runs', 'seed_runs', 'trained_runs', 'all_runs',
            'seed_noise', 'chain_values', 'pareto_front', 'judged', 'one_yardstick', 'over_seeds', 'chain_figure',
            'grid_figure', 'crops_figure', 'features_figure', 'kl_figure', 'perception_distortion_figure',
-           'judged_figure', 'grid_explorer', 'results_table', 'table_in']
+           'judged_figure', 'grid_explorer', 'repeated_settings', 'noise_rows', 'grid_rows', 'features_rows', 'kl_rows',
+           'front_lines', 'judged_rows', 'crop_distances', 'spearman', 'results_table', 'table_in']
 
 # %% ../nbs/06_ablations.ipynb #62a0bd8b
 ABLATION_BASE = dict(data='samples', scale=2, mode='paper', steps=400, batch_size=8, patch=64, lr=2e-3, channels=32,
@@ -658,6 +659,99 @@ def grid_explorer(records=None, folder=None):
     a_sl.observe(show, names='value'); g_sl.observe(show, names='value')
     show()
     return box
+
+# %% ../nbs/06_ablations.ipynb #cf14169e
+def repeated_settings(stats: list[dict]) -> list[dict]:
+    """The SR-VAE settings of `stats` run at several seeds; a setting whose seeds' PSNRs are those of an earlier
+    one to the last digit (the same run under another key) counts once, with a note printed."""
+    repeated, seen = [], {}
+    for s in stats:
+        runs = tuple(r['metrics']['psnr'] for r in s['runs'])
+        if s['n'] < 2 or s['config']['model'] != 'srvae': continue
+        if runs in seen:
+            where = '; '.join(sorted({f"{r['machine']}, torch {r.get('torch', '?')}" for r in s['runs']}))
+            print(f"{s['label']} is {seen[runs]} in effect (another key): its {s['n']} seeds, trained apart on {where}, give "
+                  f"{', '.join(f'{p:.6f}' for p in runs)} dB, the same to the last digit; counted once\n"); continue
+        repeated.append(s); seen[runs] = s['label']
+    return repeated
+
+def _fd5(d: dict) -> float: return d['feature_distance'] * 1e5      # feature distances in units of 1e-5
+
+def noise_rows(repeated: list[dict]) -> tuple[list, list[list]]:
+    "Section 4's table: each repeated setting's mean Y-PSNR and feature distance with their seeds' range."
+    return (['setting', 'seeds', 'Y-PSNR (dB), min-max', 'range', 'distance (1e-5), min-max'],
+            [[s['label'], s['n'], f"{s['mean']['psnr']:.2f} ({s['lo']['psnr']:.2f}-{s['hi']['psnr']:.2f})",
+              f"{s['hi']['psnr'] - s['lo']['psnr']:.2f}", f"{_fd5(s['mean']):.2f} ({_fd5(s['lo']):.2f}-{_fd5(s['hi']):.2f})"]
+             for s in repeated])
+
+def grid_rows(grid_stats: list[dict], bicubic: dict) -> tuple[list, list[list]]:
+    "Section 6's table: the grid's settings sorted by gamma/alpha, then bicubic (from a record's `metrics`)."
+    ratio = lambda s: s['config']['gamma'] / s['config']['alpha']
+    rows = [[f"{ratio(s):g}", s['label'], s['n'], f"{s['mean']['psnr']:.2f}",
+             f"{s['hi']['psnr'] - s['lo']['psnr']:.2f}" if s['n'] > 1 else '-', f"{s['mean']['ssim']:.4f}",
+             f"{_fd5(s['mean']):.2f}"] for s in sorted(grid_stats, key=ratio)]
+    b = bicubic
+    rows.append(['bicubic', '', '', f"{b['bicubic_psnr']:.2f}", '', f"{b['bicubic_ssim']:.4f}",
+                 f"{b['bicubic_feature_distance'] * 1e5:.2f}"])
+    return ['gamma/alpha', 'setting', 'seeds', 'Y-PSNR (dB)', 'seed range', 'SSIM', 'feature distance (1e-5)'], rows
+
+# %% ../nbs/06_ablations.ipynb #3957356f
+def _top_kl(s: dict) -> str: return ', '.join(f"{max(r['metrics']['kl_per_channel']):.2f}" for r in s['runs'])
+
+def features_rows(stats: list[dict]) -> tuple[list, list[list]]:
+    "Section 7's table: per setting, Y-PSNR and feature distance (seeds' range), step times, top channel's KL per seed."
+    rows = []
+    for s in stats:
+        m, lo, hi = s['mean'], s['lo'], s['hi']
+        psnr = f"{m['psnr']:.2f}" + (f" ({lo['psnr']:.2f}-{hi['psnr']:.2f})" if s['n'] > 1 else '')
+        dist = f"{_fd5(m):.2f}" + (f" ({_fd5(lo):.2f}-{_fd5(hi):.2f})" if s['n'] > 1 else '')
+        t = sorted(r['step_ms'] for r in s['runs'])
+        ms = f"{t[0]:.0f}-{t[-1]:.0f}" if s['n'] > 1 else f"{t[0]:.0f}"
+        rows.append([s['label'], s['n'], psnr, dist, ms, _top_kl(s)])
+    return (['features', 'seeds', 'Y-PSNR (dB), min-max', 'distance (1e-5), min-max', 'ms/step, min-max',
+             "top channel's KL, per seed"], rows)
+
+def kl_rows(stats: list[dict]) -> tuple[list, list[list]]:
+    "Section 8's table: active channels and top KL per seed; mean Y-PSNR with z from the posterior, 0 and the prior."
+    rows = []
+    for s in stats:
+        m, lo, hi = s['mean'], s['lo'], s['hi']
+        act = '/'.join(str(r['metrics']['active_channels']) for r in s['runs'])
+        z0 = f"{m['zero_psnr']:.2f} ({lo['zero_psnr']:.2f}-{hi['zero_psnr']:.2f})"
+        rows.append([s['label'], act, _top_kl(s), f"{m['posterior_psnr']:.2f}", z0, f"{m['sample_psnr']:.2f}",
+                     f"{m['sample_spread']:.4f}"])
+    return ['KL weight, warm-up', 'active', 'top KL', 'posterior', 'z = 0, min-max', 'prior', 'spread'], rows
+
+# %% ../nbs/06_ablations.ipynb #5c12e817
+def front_lines(stats: list[dict], front: list[int]) -> str:
+    "Section 9's lines: each setting on the Pareto front `front` (indices into `stats`) with its seeds' range."
+    return '\n'.join(f"  {s['label']:32s} ({s['group']}, {s['n']} seed(s)) Y-PSNR {s['mean']['psnr']:.2f} "
+                     f"({s['lo']['psnr']:.2f}-{s['hi']['psnr']:.2f})  feature distance {_fd5(s['mean']):.2f} (1e-5)"
+                     for s in (stats[i] for i in front))
+
+def judged_rows(stats: list[dict], dists: dict[str, float]) -> tuple[list, list[list]]:
+    "Section 9b's table: held-out and Set5 Y-PSNR and the judge's distance on the crop (`dists`), mean (seeds' range)."
+    rows = []
+    for s in stats:
+        j = [dists[r['name']] for r in s['runs']]
+        rng = lambda k, f: f"{s['mean'][k]:{f}} ({s['lo'][k]:{f}}-{s['hi'][k]:{f}})"
+        rows.append([s['label'], s['n'], rng('psnr', '.2f'), rng('set5_psnr', '.2f') if 'set5_psnr' in s['mean'] else 'n/a',
+                     f"{sum(j) / len(j):.4f} ({min(j):.4f}-{max(j):.4f})"])
+    return ['setting', 'seeds', 'held-out Y-PSNR', 'Set5 Y-PSNR', 'judge distance (crop)'], rows
+
+# %% ../nbs/06_ablations.ipynb #1ef1eba6
+def crop_distances(net, layer: str, names, crops) -> dict[str, float]:
+    "Feature MSE at `layer` of `net` between each run's saved crop in the folder `crops` and the HR crop: `{name: distance}`."
+    import torch
+    with torch.no_grad():
+        hr = net(load_image(Path(crops) / 'hr_x2_paper.png')[None])[layer]
+        return {n: float((net(load_image(Path(crops) / f'{n}.png')[None])[layer] - hr).pow(2).mean()) for n in names}
+
+def spearman(a: dict, b: dict) -> float:
+    "Spearman's rank correlation of two `{name: value}` with the same names (no ties)."
+    rank = lambda d: {n: i for i, n in enumerate(sorted(d, key=d.get))}
+    ra, rb, n = rank(a), rank(b), len(a)
+    return 1 - 6 * sum((ra[k] - rb[k]) ** 2 for k in a) / (n * (n * n - 1))
 
 # %% ../nbs/06_ablations.ipynb #be0f747f
 LITERATURE_SRCNN = {('Set5', 2): (36.66, 0.9542), ('Set5', 4): (30.48, 0.8628), ('Set14', 2): (32.42, 0.9063),
