@@ -501,7 +501,8 @@ def _pd_panel(ax, st: list[dict], labels: bool):
     pts = [(s['mean']['feature_distance'], s['mean']['psnr']) for s in st]
     front = pareto_front(pts)
     if len(front) > 1:
-        ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], 'r-', lw=1.2, zorder=1, label='Pareto front (means)')
+        ax.plot([pts[i][0] for i in front], [pts[i][1] for i in front], 'r-', lw=1.2, zorder=1,
+                label='Pareto front (means)')
     else:                                               # a front of one point is no line: ring it instead
         ax.scatter(*pts[front[0]], s=200, facecolor='none', edgecolor='r', lw=1.5, zorder=4,
                    label='Pareto front of the means: one setting')
@@ -531,7 +532,8 @@ def perception_distortion_figure(recs: list[dict], scale: int = 2, mode: str = '
     b = st[0]['mean']
     axs[0].scatter([b['bicubic_feature_distance']], [b['bicubic_psnr']], marker='*', s=220, color='k', zorder=3,
                    label=f"bicubic ({b['bicubic_psnr']:.2f} dB)")
-    axs[0].legend(fontsize=7.5, loc='lower left'); axs[0].set_title(f'all {_n(len(st), "setting")} and bicubic', fontsize=9)
+    axs[0].legend(fontsize=7.5, loc='lower left')
+    axs[0].set_title(f'all {_n(len(st), "setting")} and bicubic', fontsize=9)
     axs[1].set_title(f'the {_n(len(near), "setting")} within {zoom_db:g} dB of the best, their Pareto front named',
                      fontsize=9)
     fig.suptitle(
@@ -557,7 +559,8 @@ def _judged_panel(ax, rs: list[dict], dists: dict, study: str, seeds: bool):
         x, y = [dists[r['name']] for r in g], [r['metrics']['psnr'] for r in g]
         mx, my, c = sum(x) / len(x), sum(y) / len(y), plt.get_cmap('tab10')(i)
         ax.errorbar([mx], [my], xerr=[[mx - min(x)], [max(x) - mx]], yerr=[[my - min(y)], [max(y) - my]], zorder=3 + i,
-                    fmt='oD'[i % 2], ms=9, mfc=c if i == 0 else 'none', mec=c if i else 'k', mew=1.6, ecolor=c, capsize=4,
+                    fmt='oD'[i % 2], ms=9, mfc=c if i == 0 else 'none', mec=c if i else 'k', mew=1.6, ecolor=c,
+                    capsize=4,
                     lw=1.4, label=f'{label}: mean of {_n(len(g), "seed")}, bars min-max')
         if seeds: ax.scatter(x, y, s=22, marker='oD'[i % 2], facecolor='none', edgecolor=c, lw=1, zorder=5,
                              label=f'{label}: each seed')
@@ -670,7 +673,8 @@ def repeated_settings(stats: list[dict]) -> list[dict]:
         if s['n'] < 2 or s['config']['model'] != 'srvae': continue
         if runs in seen:
             where = '; '.join(sorted({f"{r['machine']}, torch {r.get('torch', '?')}" for r in s['runs']}))
-            print(f"{s['label']} is {seen[runs]} in effect (another key): its {s['n']} seeds, trained apart on {where}, give "
+            print(f"{s['label']} is {seen[runs]} in effect (another key): its {s['n']} seeds, "
+                  f"trained apart on {where}, give "
                   f"{', '.join(f'{p:.6f}' for p in runs)} dB, the same to the last digit; counted once\n"); continue
         repeated.append(s); seen[runs] = s['label']
     return repeated
@@ -681,7 +685,8 @@ def noise_rows(repeated: list[dict]) -> tuple[list, list[list]]:
     "Section 4's table: each repeated setting's mean Y-PSNR and feature distance with their seeds' range."
     return (['setting', 'seeds', 'Y-PSNR (dB), min-max', 'range', 'distance (1e-5), min-max'],
             [[s['label'], s['n'], f"{s['mean']['psnr']:.2f} ({s['lo']['psnr']:.2f}-{s['hi']['psnr']:.2f})",
-              f"{s['hi']['psnr'] - s['lo']['psnr']:.2f}", f"{_fd5(s['mean']):.2f} ({_fd5(s['lo']):.2f}-{_fd5(s['hi']):.2f})"]
+              f"{s['hi']['psnr'] - s['lo']['psnr']:.2f}",
+              f"{_fd5(s['mean']):.2f} ({_fd5(s['lo']):.2f}-{_fd5(s['hi']):.2f})"]
              for s in repeated])
 
 def grid_rows(grid_stats: list[dict], bicubic: dict) -> tuple[list, list[list]]:
@@ -735,13 +740,15 @@ def judged_rows(stats: list[dict], dists: dict[str, float]) -> tuple[list, list[
     for s in stats:
         j = [dists[r['name']] for r in s['runs']]
         rng = lambda k, f: f"{s['mean'][k]:{f}} ({s['lo'][k]:{f}}-{s['hi'][k]:{f}})"
-        rows.append([s['label'], s['n'], rng('psnr', '.2f'), rng('set5_psnr', '.2f') if 'set5_psnr' in s['mean'] else 'n/a',
+        set5 = rng('set5_psnr', '.2f') if 'set5_psnr' in s['mean'] else 'n/a'
+        rows.append([s['label'], s['n'], rng('psnr', '.2f'), set5,
                      f"{sum(j) / len(j):.4f} ({min(j):.4f}-{max(j):.4f})"])
     return ['setting', 'seeds', 'held-out Y-PSNR', 'Set5 Y-PSNR', 'judge distance (crop)'], rows
 
 # %% ../nbs/06_ablations.ipynb #1ef1eba6
 def crop_distances(net, layer: str, names, crops) -> dict[str, float]:
-    "Feature MSE at `layer` of `net` between each run's saved crop in the folder `crops` and the HR crop: `{name: distance}`."
+    """Feature MSE at `layer` of `net` between each run's saved crop in the folder `crops` and the HR crop:
+    `{name: distance}`."""
     import torch
     with torch.no_grad():
         hr = net(load_image(Path(crops) / 'hr_x2_paper.png')[None])[layer]

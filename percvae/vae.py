@@ -309,7 +309,7 @@ class PaperVAE(nn.Module):
 
 # %% ../nbs/01_vae.ipynb #ac69500c
 @patch
-def forward(self: PaperVAE, x: torch.Tensor, hr: torch.Tensor | None = None):  # noqa: F811 (@patch: a method of PaperVAE, not a redefinition)
+def forward(self: PaperVAE, x: torch.Tensor, hr: torch.Tensor | None = None):  # noqa: F811 (@patch: a PaperVAE method)
     """`(x_hat, mu, logvar)` for `x` `[B,3,img_size,img_size]`; `hr` is ignored (the paper's encoder saw only its
     input)."""
     if x.ndim != 4 or tuple(x.shape[1:]) != (3, self.img_size, self.img_size):
